@@ -1,0 +1,90 @@
+"""Identifiers and namespaces of dispute-kg: the one place that says how IRIs are formed."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_BASE = "https://w3id.org/dispute-kg/"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SEEDS = PROJECT_ROOT / "seeds"
+DEFAULT_STORE = PROJECT_ROOT / "data" / "store"
+ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
+QUERIES_DIR = PROJECT_ROOT / "queries"
+RULES_DIR = QUERIES_DIR / "rules"
+WIKIDATA_DIR = PROJECT_ROOT / "kg" / "data"
+
+# The kinds of resource IRI: <base>id/<kind>/<slug>. DESIGN.md §2 plus medium, evidence and rule.
+KINDS = (
+    "article", "actor", "place", "incident", "claim", "figure", "victim", "event",
+    "dispute", "mention", "medium", "evidence", "rule",
+)
+
+PREFIXES: dict[str, str] = {
+    "dkg": "https://w3id.org/dispute-kg/ontology#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "schema": "http://schema.org/",
+    "sem": "http://semanticweb.cs.vu.nl/2009/11/sem/",
+    "nif": "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#",
+    "oa": "http://www.w3.org/ns/oa#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "geo": "http://www.opengis.net/ont/geosparql#",
+    "wd": "http://www.wikidata.org/entity/",
+    "wdt": "http://www.wikidata.org/prop/direct/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+}
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)*$")
+
+
+@dataclass(frozen=True)
+class Iris:
+    """IRI factory for one base IRI (configurable so a mirror can serve its own)."""
+
+    base: str = DEFAULT_BASE
+
+    @property
+    def ontology(self) -> str:
+        return self.base + "ontology#"
+
+    def term(self, local: str) -> str:
+        """A term of the dkg ontology."""
+        return self.ontology + local
+
+    def concept(self, scheme: str, slug: str) -> str:
+        """A SKOS concept of one of the ontology's schemes, e.g. stance/denies."""
+        return f"{self.base}ontology/{scheme}/{slug}"
+
+    def resource(self, kind: str, slug: str) -> str:
+        if kind not in KINDS:
+            raise ValueError(f"unknown resource kind {kind!r}")
+        if not _SLUG.match(slug):
+            raise ValueError(f"slug {slug!r} is not lower-case letters, digits and hyphens")
+        return f"{self.base}id/{kind}/{slug}"
+
+    def graph(self, name: str) -> str:
+        """Named graphs: one per article id, plus 'derived' and 'ontology'."""
+        return f"{self.base}graph/{name}"
+
+    @property
+    def derived_graph(self) -> str:
+        return self.graph("derived")
+
+    @property
+    def ontology_graph(self) -> str:
+        return self.graph("ontology")
+
+
+def base_iri() -> str:
+    """The base IRI in force: DISPUTE_KG_BASE_IRI or the w3id default."""
+    base = os.environ.get("DISPUTE_KG_BASE_IRI", DEFAULT_BASE)
+    return base if base.endswith("/") else base + "/"

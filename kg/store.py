@@ -7,6 +7,7 @@ directory keep their view until they reopen. A failed build never touches the li
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -43,10 +44,20 @@ def open_read_only(store: Path) -> ox.Store:
     return ox.Store.read_only(str(target))
 
 
+def build_info(store: Path) -> dict:
+    """Metadata the build wrote beside the current store (version, build date, inputs)."""
+    target = current_build(store)
+    if target is None:
+        raise StoreMissing(f"no store at {store}: run `kg build` first")
+    sidecar = target.with_name(target.name + ".json")
+    return json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else {}
+
+
 @contextmanager
-def new_build(store: Path) -> Iterator[Path]:
+def new_build(store: Path, info: dict | None = None) -> Iterator[Path]:
     """Yield a fresh directory to write a store into; on success make it current atomically.
 
+    ``info`` (JSON-serialisable) is written beside the build and read back by ``build_info``.
     On any exception the new directory is removed and the current link is left as it was.
     """
     parent = builds_dir(store)
@@ -57,6 +68,9 @@ def new_build(store: Path) -> Iterator[Path]:
     work.mkdir()
     try:
         yield work
+        if info is not None:
+            sidecar = target.with_name(target.name + ".json")
+            sidecar.write_text(json.dumps(info, indent=2, sort_keys=True), encoding="utf-8")
         work.rename(target)
         _swap_link(store, target)
     except BaseException:
@@ -81,6 +95,7 @@ def _prune(parent: Path, keep: Path) -> None:
     for old in builds[:-KEEP_BUILDS]:
         if old != keep:
             shutil.rmtree(old, ignore_errors=True)
+            old.with_name(old.name + ".json").unlink(missing_ok=True)
     for partial in parent.glob("*.partial"):
         if partial.stat().st_mtime < time.time() - 3600:
             shutil.rmtree(partial, ignore_errors=True)

@@ -1,0 +1,58 @@
+"""The FastAPI application: SPARQL endpoint, Linked Data, discovery pages and the query UI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from server.pages import LOCAL_ASSETS
+from server.settings import Settings
+from server.workers import WorkerPool
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the worker pool starts with the app and stops with it."""
+    settings = settings or Settings.from_env()
+    pool = WorkerPool(settings.store, settings.workers, settings.memory_limit_mb,
+                      settings.queue_wait)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool.start()
+        try:
+            yield
+        finally:
+            pool.close()
+
+    app = FastAPI(
+        title="dispute-kg",
+        description="A knowledge graph of a news article and the claims and counter-claims in "
+        "it: SPARQL 1.1 endpoint, Linked Data, saved queries and dumps.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.pool = pool
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Accept", "Content-Type", "Accept-Charset"],
+        expose_headers=["Retry-After", "Content-Type", "Content-Length"],
+        max_age=3600,
+    )
+    from server.routers import discovery, dumps, linked_data, queries, sparql
+
+    app.include_router(sparql.router)
+    app.include_router(linked_data.router)
+    app.include_router(discovery.router)
+    app.include_router(queries.router)
+    app.include_router(dumps.router)
+    local = settings.local_ui_assets
+    if local is not None:
+        app.mount(LOCAL_ASSETS, StaticFiles(directory=str(local), check_dir=False), name="ui")
+    return app

@@ -1,0 +1,102 @@
+"""`kg serve`: added to the `kg` command here, so that `kg` never imports `server`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kg.cli import app
+from server.settings import CDN_ASSETS, ENV_PREFIX, WIKIDATA_SPARQL
+
+E = ENV_PREFIX
+
+if app.registered_callback is None:
+
+    @app.callback()
+    def _root() -> None:
+        """dispute-kg: build, check, query and serve the knowledge graph."""
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar=E + "HOST", help="Address to listen on.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(envvar=E + "PORT", help="Port to listen on.")] = 8000,
+    store: Annotated[Path, typer.Option(envvar=E + "STORE", help="Store link.")] = Path(
+        "data/store"
+    ),
+    seeds: Annotated[
+        Path, typer.Option(envvar=E + "SEEDS", help="Seeds to build from if the store is missing.")
+    ] = Path("seeds"),
+    base_iri: Annotated[
+        str, typer.Option(envvar=E + "BASE_IRI", help="Base IRI of the dataset.")
+    ] = "https://w3id.org/dispute-kg/",
+    timeout: Annotated[
+        float, typer.Option(envvar=E + "TIMEOUT", help="Query deadline in seconds.")
+    ] = 30.0,
+    workers: Annotated[
+        int, typer.Option(envvar=E + "WORKERS", help="Query worker processes.")
+    ] = 2,
+    cors_origins: Annotated[
+        str, typer.Option(envvar=E + "CORS_ORIGINS", help="Allowed CORS origins, comma-separated.")
+    ] = "*",
+    service_allow: Annotated[
+        str, typer.Option(envvar=E + "SERVICE_ALLOW", help="SERVICE IRIs allowed, comma-separated.")
+    ] = WIKIDATA_SPARQL,
+    ui_assets: Annotated[
+        str, typer.Option(envvar=E + "UI_ASSETS", help="YASGUI assets: URL prefix or directory.")
+    ] = CDN_ASSETS,
+    max_result_bytes: Annotated[
+        int, typer.Option(envvar=E + "MAX_RESULT_BYTES", help="Serialised result cap.")
+    ] = 64 << 20,
+    max_body_bytes: Annotated[
+        int, typer.Option(envvar=E + "MAX_BODY_BYTES", help="Request body cap.")
+    ] = 1 << 20,
+    memory_limit_mb: Annotated[
+        int, typer.Option(envvar=E + "MEMORY_LIMIT_MB", help="Memory cap of one query worker.")
+    ] = 2048,
+    queue_wait: Annotated[
+        float, typer.Option(envvar=E + "QUEUE_WAIT", help="Seconds to wait for a free worker.")
+    ] = 2.0,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve the SPARQL endpoint, Linked Data pages and query UI (builds the store if missing)."""
+    import uvicorn
+
+    from kg.store import current_build
+
+    if current_build(store) is None:
+        from kg.build import build  # imported lazily: the build is only needed the first time
+
+        typer.echo(f"no store at {store}: building it from {seeds}", err=True)
+        build(seeds, store, base_iri)
+    values = {
+        "STORE": str(store.resolve()),
+        "SEEDS": str(seeds),
+        "BASE_IRI": base_iri,
+        "TIMEOUT": str(timeout),
+        "WORKERS": str(workers),
+        "CORS_ORIGINS": cors_origins,
+        "SERVICE_ALLOW": service_allow,
+        "UI_ASSETS": ui_assets if "://" in ui_assets else str(Path(ui_assets).resolve()),
+        "MAX_RESULT_BYTES": str(max_result_bytes),
+        "MAX_BODY_BYTES": str(max_body_bytes),
+        "MEMORY_LIMIT_MB": str(memory_limit_mb),
+        "QUEUE_WAIT": str(queue_wait),
+    }
+    for key, val in values.items():
+        os.environ[E + key] = val
+    typer.echo(f"dispute-kg SPARQL endpoint on http://{host}:{port}/sparql", err=True)
+    uvicorn.run("server.app:create_app", factory=True, host=host, port=port, log_level=log_level)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

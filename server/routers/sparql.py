@@ -1,0 +1,206 @@
+"""`/sparql`: the SPARQL 1.1 Protocol (query operation; updates are refused)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request, Response
+
+from server import protocol
+from server.errors import error_response, outcome_error
+from server.evaluate import Job
+from server.pages import render_ui
+from server.protocol import NotAcceptable, UnknownFormat
+from server.service_description import service_description
+from server.settings import Settings
+
+router = APIRouter(tags=["SPARQL"])
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+READ_ONLY = "SPARQL Update (including LOAD) is not allowed: this endpoint is read-only"
+
+
+class ProtocolError(Exception):
+    """A request that breaks the protocol: answered with `status` and a JSON body."""
+
+    def __init__(self, status: int, error: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.error, self.message = status, error, message
+
+
+def _media_type(header: str | None) -> tuple[str, dict[str, str]]:
+    if not header:
+        return "", {}
+    parts = [p.strip() for p in header.split(";")]
+    params = {}
+    for p in parts[1:]:
+        k, _, v = p.partition("=")
+        params[k.strip().lower()] = v.strip().strip('"').lower()
+    return parts[0].lower(), params
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (413) anything over `limit` bytes before reading it all."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise ProtocolError(413, "body-too-large", f"request body over {limit} bytes")
+    chunks = bytearray()
+    async for chunk in request.stream():
+        chunks += chunk
+        if len(chunks) > limit:
+            raise ProtocolError(413, "body-too-large", f"request body over {limit} bytes")
+    return bytes(chunks)
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    if charset and charset not in ("utf-8", "utf8"):
+        raise ProtocolError(415, "unsupported-charset", f"charset {charset} is not supported; "
+                            "send UTF-8")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(400, "bad-encoding", f"the body is not valid UTF-8: {exc}") from None
+
+
+async def read_params(request: Request, settings: Settings) -> list[tuple[str, str]]:
+    """All protocol parameters of a request, in order, from the URL and (for POST) the body."""
+    params = list(request.query_params.multi_items())
+    if request.method != "POST":
+        return params
+    media, mparams = _media_type(request.headers.get("content-type"))
+    body = await _read_body(request, settings.max_body_bytes)
+    if media == FORM:
+        text = _decode(body, mparams.get("charset"))
+        try:
+            params += parse_qsl(text, keep_blank_values=True, strict_parsing=False)
+        except ValueError as exc:
+            raise ProtocolError(400, "bad-form", str(exc)) from None
+    elif media == DIRECT:
+        params.append(("query", _decode(body, mparams.get("charset"))))
+    elif media == UPDATE:
+        raise ProtocolError(403, "update-forbidden", READ_ONLY)
+    elif not media:
+        raise ProtocolError(415, "unsupported-media-type", "POST needs a Content-Type: "
+                            f"{FORM} or {DIRECT}")
+    else:
+        raise ProtocolError(415, "unsupported-media-type", f"Content-Type {media} is not "
+                            f"accepted; use {FORM} or {DIRECT}")
+    return params
+
+
+def _timeout(values: list[str], ceiling: float) -> float:
+    if not values:
+        return ceiling
+    try:
+        asked = float(values[-1])
+    except ValueError:
+        raise ProtocolError(400, "bad-timeout", "timeout must be a number of seconds") from None
+    if not asked > 0:
+        raise ProtocolError(400, "bad-timeout", "timeout must be a positive number of seconds")
+    return min(asked, ceiling)
+
+
+def _pick(offered: tuple[protocol.Format, ...], request: Request, fmt: str | None) -> str | None:
+    try:
+        return protocol.negotiate(
+            offered, request.headers.get("accept"), fmt, request.headers.get("accept-charset")
+        ).name
+    except (NotAcceptable, UnknownFormat):
+        return None
+
+
+@router.api_route(
+    "/sparql",
+    methods=["GET", "POST"],
+    summary="SPARQL 1.1 Protocol query endpoint",
+    description="Query by GET (`query=`), URL-encoded POST or direct POST "
+    "(`application/sparql-query`). The default graph is the union of all graphs.",
+)
+async def sparql(request: Request) -> Response:
+    """Answer one SPARQL protocol request: query, service description or UI."""
+    settings: Settings = request.app.state.settings
+    try:
+        params = await read_params(request, settings)
+        by_name: dict[str, list[str]] = {}
+        for k, v in params:
+            by_name.setdefault(k, []).append(v)
+        queries = by_name.get("query", [])
+        if by_name.get("update") or by_name.get("using-graph-uri") or by_name.get(
+            "using-named-graph-uri"
+        ):
+            if queries:
+                raise ProtocolError(400, "bad-request", "a request carries a query or an update, "
+                                    "not both")
+            raise ProtocolError(403, "update-forbidden", READ_ONLY)
+        if len(queries) > 1:
+            raise ProtocolError(400, "multiple-queries", "exactly one query parameter is allowed")
+        if not queries:
+            if request.method == "GET" and not params:
+                return await _bare_get(request)
+            raise ProtocolError(400, "missing-query", "the query parameter is missing")
+        timeout = _timeout(by_name.get("timeout", []), settings.timeout)
+        fmt = (by_name.get("format") or by_name.get("output") or [None])[-1]
+    except ProtocolError as exc:
+        return error_response(exc.status, exc.error, exc.message)
+
+    results_fmt = _pick(protocol.RESULT_FORMATS, request, fmt)
+    graph_fmt = _pick(protocol.GRAPH_FORMATS, request, fmt)
+    if results_fmt is None and graph_fmt is None:
+        if fmt:
+            return error_response(400, "bad-format", f"unknown format {fmt!r}")
+        return error_response(406, "not-acceptable", "no acceptable media type; available: "
+                              + ", ".join(f.media_type for f in (*protocol.RESULT_FORMATS,
+                                                                  *protocol.GRAPH_FORMATS)))
+    dg = by_name.get("default-graph-uri")
+    ng = by_name.get("named-graph-uri")
+    job = Job(
+        query=queries[0],
+        results_format=results_fmt,
+        graph_format=graph_fmt,
+        default_graph=tuple(dg) if dg is not None else None,
+        named_graphs=tuple(ng) if ng is not None else None,
+        max_bytes=settings.max_result_bytes,
+        service_allow=settings.service_allow,
+    )
+    if dg is not None or ng is not None:
+        bad = [g for g in (*(dg or ()), *(ng or ())) if not _is_iri(g)]
+        if bad:
+            return error_response(400, "bad-graph-uri", f"not an absolute IRI: {bad[0]!r}")
+    pool = request.app.state.pool
+    outcome = await pool.execute(job, timeout)
+    if not outcome.ok:
+        return outcome_error(outcome, pool.retry_after(settings.timeout))
+    chosen = protocol.BY_NAME[outcome.format]
+    return Response(
+        outcome.body,
+        media_type=chosen.content_type,
+        headers={"Vary": "Accept, Accept-Charset", "Cache-Control": "no-cache"},
+    )
+
+
+def _is_iri(value: str) -> bool:
+    import pyoxigraph as ox
+
+    if ":" not in value:
+        return False
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        return False
+    return True
+
+
+async def _bare_get(request: Request) -> Response:
+    """A bare GET: the query UI for browsers, else the Service Description."""
+    accept = request.headers.get("accept")
+    if protocol.prefers_html(accept):
+        return await render_ui(request)
+    try:
+        fmt = protocol.negotiate(protocol.RDF_DOC_FORMATS, accept, None,
+                                 request.headers.get("accept-charset"))
+    except NotAcceptable as exc:
+        return error_response(406, "not-acceptable", str(exc))
+    body = await service_description(request, fmt)
+    return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})

@@ -5,9 +5,166 @@
 
 from __future__ import annotations
 
-import typer
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+import pyoxigraph as ox
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kg import store as kgstore
+from kg.annotations import AnnotationError, AnnotationErrors
+from kg.config import DEFAULT_SEEDS, DEFAULT_STORE, base_iri
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Build, check and query the dispute-kg knowledge graph.")
+err = Console(stderr=True)
+out = Console()
+
+SeedsOpt = Annotated[Path, typer.Option("--seeds", help="folder of article folders")]
+StoreOpt = Annotated[Path, typer.Option("--store", help="on-disk Oxigraph store (a link)")]
+STEPS = ("validate", "map", "rules", "shacl", "load")
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+
+
+@contextmanager
+def _failures() -> Iterator[None]:
+    """Turn input errors into one line each on stderr and exit status 1."""
+    from kg.build import BuildError
+
+    try:
+        yield
+    except AnnotationErrors as exc:
+        for error in exc.errors:
+            err.print(f"[red]error[/red] {error}", highlight=False, soft_wrap=True)
+        err.print(f"{len(exc.errors)} error(s); nothing was written", highlight=False)
+        raise typer.Exit(1) from None
+    except (AnnotationError, BuildError, kgstore.StoreMissing) as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                    console=err, transient=True, disable=not err.is_terminal)
+
+
+@app.command()
+def build(seeds: SeedsOpt = DEFAULT_SEEDS, store: StoreOpt = DEFAULT_STORE,
+          base: Annotated[str, typer.Option("--base-iri")] = "",
+          shacl: Annotated[bool, typer.Option(help="check the SHACL shapes")] = True) -> None:
+    """Build the graph from seeds/ into a new store and swap it in (atomically)."""
+    from kg.build import build as run_build
+
+    with _failures(), _progress() as bar:
+        task = bar.add_task("build", total=len(STEPS))
+
+        def step(name: str) -> None:
+            bar.update(task, description=name, completed=STEPS.index(name))
+
+        report = run_build(seeds, store, base=base or base_iri(), shacl=shacl, progress=step)
+    disputes = sum(r.disputes for r in report.rules)
+    timings = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
+    err.print(f"built {len(report.quads)} quads from {len(report.articles)} article(s), "
+              f"{disputes} dispute(s) → {store} ({timings})", highlight=False)
+
+
+@app.command()
+def validate(seeds: SeedsOpt = DEFAULT_SEEDS,
+             shacl: Annotated[bool, typer.Option(help="check the SHACL shapes")] = True) -> None:
+    """Check annotations, anchors, rules and shapes without touching the store."""
+    from kg.build import compile_graph
+
+    with _failures():
+        report = compile_graph(seeds, base=base_iri(), shacl=shacl)
+    err.print(f"ok: {len(report.articles)} article(s), {len(report.quads)} quads"
+              + (", conforms to the shapes" if shacl else ""), highlight=False)
+
+
+@app.command()
+def stats(store: StoreOpt = DEFAULT_STORE) -> None:
+    """Triples per graph, instances per class, claims and disputes."""
+    from kg.stats import STATS_QUERIES
+
+    with _failures():
+        db = kgstore.open_read_only(store)
+        for title, query in STATS_QUERIES:
+            _print_table(db.query(query, use_default_graph_as_union=True), title=title)
+
+
+@app.command()
+def query(
+    query: Annotated[str, typer.Argument(help="SPARQL text, a .rq file, or a saved query name")],
+    store: StoreOpt = DEFAULT_STORE,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="output format")] =
+        OutputFormat.table,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", help="saved-query parameter key=value (repeatable)")] = None,
+) -> None:
+    """Run a SPARQL query (or a saved one) against the store and print the results."""
+    from kg.querying import resolve_query
+
+    with _failures():
+        text, substitutions = resolve_query(query, param or [])
+        db = kgstore.open_read_only(store)
+        try:
+            results = db.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+        except SyntaxError as exc:
+            raise AnnotationError("<query>", f"SPARQL syntax: {exc}") from None
+        if fmt is OutputFormat.table:
+            _print_table(results)
+            return
+        _write_serialized(results, fmt)
+
+
+def _write_serialized(results: object, fmt: OutputFormat) -> None:
+    if isinstance(results, ox.QuerySolutions | ox.QueryBoolean):
+        formats = {OutputFormat.csv: ox.QueryResultsFormat.CSV,
+                   OutputFormat.tsv: ox.QueryResultsFormat.TSV,
+                   OutputFormat.json: ox.QueryResultsFormat.JSON}
+        sys.stdout.buffer.write(results.serialize(format=formats[fmt]))
+    else:
+        rdf = {OutputFormat.json: ox.RdfFormat.JSON_LD}.get(fmt, ox.RdfFormat.N_TRIPLES)
+        sys.stdout.buffer.write(results.serialize(format=rdf))
+
+
+def _cell(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        return term.value + (f" @{term.language}" if term.language else "")
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    return str(term)
+
+
+def _print_table(results: object, title: str | None = None) -> None:
+    if isinstance(results, ox.QueryBoolean):
+        out.print("true" if bool(results) else "false")
+        return
+    if isinstance(results, ox.QuerySolutions):
+        names = [v.value for v in results.variables]
+        table = Table(*names, title=title, title_justify="left", show_lines=False)
+        for row in results:
+            table.add_row(*(_cell(row[name]) for name in names))
+        out.print(table)
+        return
+    table = Table("subject", "predicate", "object", title=title)
+    for triple in results:
+        table.add_row(_cell(triple.subject), _cell(triple.predicate), _cell(triple.object))
+    out.print(table)
 
 
 def main() -> None:

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_BASE = "https://w3id.org/dispute-kg/"
+# The vocabulary keeps its identity whatever base a mirror serves its resources under.
+ONTOLOGY_NS = "https://w3id.org/dispute-kg/ontology#"
+CONCEPT_BASE = "https://w3id.org/dispute-kg/ontology/"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS = PROJECT_ROOT / "seeds"
 DEFAULT_STORE = PROJECT_ROOT / "data" / "store"
@@ -54,15 +57,15 @@ class Iris:
 
     @property
     def ontology(self) -> str:
-        return self.base + "ontology#"
+        return ONTOLOGY_NS
 
     def term(self, local: str) -> str:
-        """A term of the dkg ontology."""
-        return self.ontology + local
+        """A term of the dkg ontology (fixed namespace, not re-based)."""
+        return ONTOLOGY_NS + local
 
     def concept(self, scheme: str, slug: str) -> str:
         """A SKOS concept of one of the ontology's schemes, e.g. stance/denies."""
-        return f"{self.base}ontology/{scheme}/{slug}"
+        return f"{CONCEPT_BASE}{scheme}/{slug}"
 
     def resource(self, kind: str, slug: str) -> str:
         if kind not in KINDS:

@@ -48,9 +48,13 @@ class Prefixes:
 
 
 def _escape(text: str, long: bool = False) -> str:
+    """Escape for a short string, or for a long one (raw newlines and lone quotes kept)."""
     out = []
-    for ch in text:
+    last = len(text) - 1
+    for i, ch in enumerate(text):
         if long and ch == "\n":
+            out.append(ch)
+        elif long and ch == '"' and i < last and text[i + 1] != '"':
             out.append(ch)
         elif ch in _ESCAPES:
             out.append(_ESCAPES[ch])

@@ -1,0 +1,560 @@
+"""Map checked annotations to RDF quads in the article's named graph.
+
+Every node points to the spans it comes from (`prov:wasDerivedFrom` a mention); disputed
+content is only ever written on claims. Problems are collected, never raised one by one, so a
+single run reports every error of an article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from kg.anchoring import Anchorer, AnchorError, Span
+from kg.annotations import (
+    ACTOR_KINDS,
+    MEDIUM_KINDS,
+    PLACE_KINDS,
+    AnnotationError,
+    Claim,
+    ContextEvent,
+    DateSpec,
+    Entity,
+    Incident,
+    QuoteIn,
+    Text,
+)
+from kg.article import Article
+from kg.config import Iris
+from kg.dates import DateError, resolve_checked
+from kg.terms import GEO, NIF, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, WD, XSD
+from kg.wikidata import verified
+
+ENTITY_CLASS = {
+    "person": "Person", "government-body": "GovernmentBody", "state": "State",
+    "armed-force": "ArmedForce", "media-outlet": "MediaOutlet", "collective": "CollectiveSource",
+    "organization": "Organization", "coalition": "Coalition", "city": "City", "region": "Region",
+    "village": "Village", "sea": "Sea", "building": "Building", "online-service": "OnlineService",
+    "direct-statement": "DirectStatement",
+}
+EVENT_CLASS = {"meeting": "Meeting", "investigation": "Investigation",
+               "rescue-operation": "RescueOperation"}
+CASUALTY_KINDS = {"killed", "injured", "hospitalized", "body-recovered"}
+
+
+def entity_iri_kind(kind: str) -> str:
+    """The IRI kind segment of an entity: actor, place or medium."""
+    if kind in ACTOR_KINDS:
+        return "actor"
+    if kind in MEDIUM_KINDS:
+        return "medium"
+    return "place"
+
+
+@dataclass
+class Registry:
+    """Entity, incident and event keys across all articles: shared keys are one node."""
+
+    entities: dict[str, Entity] = field(default_factory=dict)
+    incidents: set[str] = field(default_factory=set)
+    events: set[str] = field(default_factory=set)
+    by_qid: dict[str, str] = field(default_factory=dict)
+
+    def canonical(self, key: str) -> str:
+        """The key that stands for an entity (the first one declared with its Wikidata ID)."""
+        entity = self.entities.get(key)
+        if entity and entity.wikidata:
+            return self.by_qid.get(entity.wikidata, key)
+        return key
+
+
+@dataclass
+class Mapper:
+    """Maps one article; `quads` and `errors` fill up as it goes."""
+
+    article: Article
+    iris: Iris
+    registry: Registry
+    quads: list[Quad] = field(default_factory=list)
+    errors: list[AnnotationError] = field(default_factory=list)
+    mentions: dict[Span, NamedNode] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.anchorer = Anchorer(self.article.text)
+        self.graph = NamedNode(self.iris.graph(self.article.id))
+        self.loc = self.article.locator
+
+    # --- small helpers -------------------------------------------------------------------
+    def add(self, s: NamedNode, p: NamedNode, o: NamedNode | Literal) -> None:
+        self.quads.append(Quad(s, p, o, self.graph))
+
+    def dkg(self, local: str) -> NamedNode:
+        return NamedNode(self.iris.term(local))
+
+    def concept(self, scheme: str, slug: str) -> NamedNode:
+        return NamedNode(self.iris.concept(scheme, slug))
+
+    def node(self, kind: str, slug: str) -> NamedNode:
+        return NamedNode(self.iris.resource(kind, slug))
+
+    def local(self, kind: str, slug: str) -> NamedNode:
+        """A node that belongs to this article (claims, figures, victims, evidence)."""
+        return self.node(kind, f"{self.article.id}/{slug}")
+
+    def error(self, loc: tuple[Any, ...], message: str) -> None:
+        self.errors.append(self.loc.error(loc, message))
+
+    def texts(self, s: NamedNode, p: NamedNode, text: Text) -> None:
+        self.add(s, p, Literal(text.fr, language="fr"))
+        self.add(s, p, Literal(text.en, language="en"))
+
+    def span(self, quote: str | QuoteIn, loc: tuple[Any, ...]) -> Span | None:
+        try:
+            return self.anchorer.anchor(quote)
+        except AnchorError as exc:
+            self.error(loc, str(exc))
+            return None
+
+    def mention(self, span: Span) -> NamedNode:
+        """The mention node of a span, created once per span."""
+        if span in self.mentions:
+            return self.mentions[span]
+        iri = self.node("mention", f"{self.article.id}/{span.begin}-{span.end}")
+        self.mentions[span] = iri
+        return iri
+
+    def evidence(self, s: NamedNode, quote: str | QuoteIn, loc: tuple[Any, ...]) -> str | None:
+        """Anchor a quote, link it as evidence of `s`, and return the exact text."""
+        span = self.span(quote, loc)
+        if span is None:
+            return None
+        self.add(s, PROV.wasDerivedFrom, self.mention(span))
+        return self.article.text[span.begin:span.end]
+
+    def evidences(self, s: NamedNode, quotes: Iterable[str | QuoteIn],
+                  loc: tuple[Any, ...]) -> None:
+        for i, quote in enumerate(quotes):
+            self.evidence(s, quote, (*loc, i))
+
+    def ref(self, key: str, expected: set[str], loc: tuple[Any, ...]) -> NamedNode | None:
+        """Resolve a reference to an entity of one of the expected kinds."""
+        entity = self.registry.entities.get(key)
+        if entity is None:
+            self.error(loc, f"unknown entity {key!r}")
+            return None
+        if entity.kind not in expected:
+            self.error(loc, f"{key!r} is a {entity.kind}; expected one of {sorted(expected)}")
+            return None
+        canon = self.registry.entities[self.registry.canonical(key)]
+        return self.node(entity_iri_kind(canon.kind), canon.id)
+
+    def incident_or_event(self, key: str, loc: tuple[Any, ...],
+                          events: bool = True) -> NamedNode | None:
+        if key in self.registry.incidents:
+            return self.node("incident", key)
+        if events and key in self.registry.events:
+            return self.node("event", key)
+        self.error(loc, f"unknown {'incident or event' if events else 'incident'} {key!r}")
+        return None
+
+    def date(self, s: NamedNode, spec: DateSpec, loc: tuple[Any, ...],
+             prefix: str = "") -> None:
+        text = self.evidence(s, spec.expression, (*loc, "expression"))
+        if text is None:
+            return
+        try:
+            value = resolve_checked(text, self.article.meta.published, spec.value)
+        except DateError as exc:
+            self.error((*loc, "expression"), str(exc))
+            return
+        name = "claimedDate" if prefix else "date"
+        self.add(s, self.dkg(name), Literal(value.isoformat(), datatype=XSD.date))
+        self.add(s, self.dkg(name + "Expression" if prefix else "dateExpression"),
+                 Literal(text, language=self.article.meta.language))
+        if not prefix:
+            self.add(s, self.dkg("datePrecision"), self.concept("date-precision", spec.precision))
+            if spec.part_of_day is not None:
+                part = self.evidence(s, spec.part_of_day, (*loc, "part_of_day"))
+                if part is not None:
+                    self.add(s, self.dkg("partOfDay"),
+                             Literal(part, language=self.article.meta.language))
+
+    # --- the article ---------------------------------------------------------------------
+    def map(self) -> None:
+        a = self.annotations = self.article.annotations
+        self.claim_keys = {c.id: c for c in a.claims}
+        self.figure_keys = {f.id for c in a.claims for f in c.figures}
+        self.victim_keys = {v.id for c in a.claims for v in c.victims}
+        self.map_article()
+        for i, entity in enumerate(a.entities):
+            self.map_entity(entity, ("entities", i))
+        for i, incident in enumerate(a.incidents):
+            self.map_incident(incident, ("incidents", i))
+        for i, event in enumerate(a.events):
+            self.map_event(event, ("events", i))
+        for i, claim in enumerate(a.claims):
+            self.map_claim(claim, ("claims", i))
+        self.map_mentions()
+
+    def map_article(self) -> None:
+        meta, text = self.article.meta, self.article.text
+        s = self.article_node = self.node("article", self.article.id)
+        for cls in (self.dkg("Article"), NIF.Context, SCHEMA.NewsArticle):
+            self.add(s, RDF.type, cls)
+        self.texts(s, RDFS.label, meta.title)
+        self.add(s, NIF.isString, Literal(text))
+        self.add(s, NIF.beginIndex, Literal(str(0), datatype=XSD.nonNegativeInteger))
+        self.add(s, NIF.endIndex, Literal(str(len(text)), datatype=XSD.nonNegativeInteger))
+        self.add(s, SCHEMA.inLanguage, Literal(meta.language))
+        if meta.translated_from:
+            self.add(s, self.dkg("translatedFromLanguage"), Literal(meta.translated_from))
+        self.add(s, SCHEMA.datePublished, Literal(meta.published.isoformat(), datatype=XSD.date))
+        if meta.url:
+            self.add(s, SCHEMA.url, Literal(meta.url, datatype=XSD.anyURI))
+        self.add(s, self.dkg("sha256"), Literal(self.article.sha256))
+        publisher = self.ref(meta.publisher, {"media-outlet", "organization"}, ("publisher",))
+        if publisher is not None:
+            self.add(s, SCHEMA.publisher, publisher)
+
+    def map_entity(self, e: Entity, loc: tuple[Any, ...]) -> None:
+        canon_key = self.registry.canonical(e.id)
+        canon = self.registry.entities[canon_key]
+        s = self.node(entity_iri_kind(canon.kind), canon_key)
+        kind_group = entity_iri_kind(e.kind)
+        self.add(s, RDF.type, self.dkg({"actor": "Actor", "place": "Place",
+                                        "medium": "Medium"}[kind_group]))
+        self.add(s, RDF.type, self.dkg(ENTITY_CLASS[e.kind]))
+        if e.kind == "state":
+            self.add(s, RDF.type, self.dkg("Place"))
+        label_predicate = RDFS.label if canon_key == e.id else SKOS.altLabel
+        self.texts(s, label_predicate, e.label)
+        for lang in ("fr", "en"):
+            for alt in getattr(e.alt_labels, lang):
+                self.add(s, SKOS.altLabel, Literal(alt, language=lang))
+        if e.role:
+            self.texts(s, SCHEMA.jobTitle, e.role)
+        self.link(s, e, loc)
+        for key in e.part_of:
+            if (o := self.ref(key, ACTOR_KINDS, (*loc, "part_of"))) is not None:
+                self.add(s, self.dkg("partOf"), o)
+        for name, keys in (("basedIn", e.based_in), ("locatedIn", e.located_in),
+                           ("onCoastOf", e.on_coast_of)):
+            field_name = {"basedIn": "based_in", "locatedIn": "located_in",
+                          "onCoastOf": "on_coast_of"}[name]
+            for key in keys:
+                if (o := self.ref(key, PLACE_KINDS, (*loc, field_name))) is not None:
+                    self.add(s, self.dkg(name), o)
+        if e.addressee:
+            if e.kind != "direct-statement":
+                self.error((*loc, "addressee"), "only a direct-statement has an addressee")
+            elif (o := self.ref(e.addressee, ACTOR_KINDS, (*loc, "addressee"))) is not None:
+                self.add(s, self.dkg("addressee"), o)
+        if e.damage_extent is not None:
+            extent = self.evidence(s, e.damage_extent, (*loc, "damage_extent"))
+            if extent is not None:
+                self.add(s, self.dkg("damageExtent"),
+                         Literal(extent, language=self.article.meta.language))
+        if e.coordinates is not None:
+            geometry = NamedNode(str(s.value) + "/geometry")
+            self.add(s, GEO.hasGeometry, geometry)
+            self.add(geometry, RDF.type, GEO.Geometry)
+            self.add(geometry, GEO.asWKT, Literal(
+                f"POINT({e.coordinates.lon} {e.coordinates.lat})", datatype=GEO.wktLiteral))
+            self.add(s, SCHEMA.latitude, Literal(str(e.coordinates.lat), datatype=XSD.decimal))
+            self.add(s, SCHEMA.longitude, Literal(str(e.coordinates.lon), datatype=XSD.decimal))
+            self.add(s, self.dkg("coordinateSource"), Literal(e.coordinates.source))
+        if e.geonames:
+            self.add(s, self.dkg("geonamesId"), Literal(e.geonames))
+            self.add(s, RDFS.seeAlso, NamedNode(f"https://sws.geonames.org/{e.geonames}/"))
+        self.evidences(s, e.mentions, (*loc, "mentions"))
+
+    def link(self, s: NamedNode, e: Entity | Incident, loc: tuple[Any, ...]) -> None:
+        """owl:sameAs to Wikidata only from the verified table, with its evidence."""
+        qid = getattr(e, "wikidata", None)
+        if qid:
+            row = verified().get(qid)
+            if row is None:
+                self.error((*loc, "wikidata"), f"{qid} is not in the verified Wikidata table "
+                           "(kg/data/verified-qids.tsv); a link needs evidence")
+                return
+            self.add(s, OWL.sameAs, WD[qid])
+            self.add(s, self.dkg("wikidataEvidence"), Literal(row.evidence))
+            self.add(s, self.dkg("linkStatus"), self.concept("link-status", "linked"))
+        elif e.unverified:
+            from kg.wikidata import unverified
+
+            rows = {u.entity: u for u in unverified()}
+            if e.unverified not in rows:
+                self.error((*loc, "unverified"), f"{e.unverified!r} is not an entity of "
+                           "kg/data/unverified.tsv")
+                return
+            self.add(s, self.dkg("linkStatus"), self.concept("link-status", "unlinked-unverified"))
+            self.add(s, self.dkg("linkNote"), Literal(rows[e.unverified].note))
+        else:
+            self.add(s, self.dkg("linkStatus"),
+                     self.concept("link-status", "unlinked-no-candidate"))
+
+    def map_incident(self, inc: Incident, loc: tuple[Any, ...]) -> None:
+        s = self.node("incident", inc.id)
+        self.add(s, RDF.type, self.dkg("Incident"))
+        self.texts(s, RDFS.label, inc.label)
+        self.add(s, self.dkg("attestation"), self.concept("attestation", inc.attestation))
+        self.link(s, inc, loc)
+        if inc.place and (o := self.ref(inc.place, PLACE_KINDS, (*loc, "place"))) is not None:
+            self.add(s, self.dkg("place"), o)
+        if inc.date:
+            self.date(s, inc.date, (*loc, "date"))
+        for key in inc.destroyed:
+            if (o := self.ref(key, {"building"}, (*loc, "destroyed"))) is not None:
+                self.add(s, self.dkg("destroyed"), o)
+        for key in inc.precedes:
+            if key not in self.registry.events:
+                self.error((*loc, "precedes"), f"unknown event {key!r}")
+            else:
+                self.add(s, self.dkg("precedes"), self.node("event", key))
+        self.evidences(s, inc.mentions, (*loc, "mentions"))
+
+    def map_event(self, ev: ContextEvent, loc: tuple[Any, ...]) -> None:
+        s = self.node("event", ev.id)
+        self.add(s, RDF.type, self.dkg("ContextEvent"))
+        self.add(s, RDF.type, self.dkg(EVENT_CLASS[ev.kind]))
+        self.texts(s, RDFS.label, ev.label)
+        if ev.status:
+            self.add(s, self.dkg("eventStatus"), self.concept("event-status", ev.status))
+        if ev.place and (o := self.ref(ev.place, PLACE_KINDS, (*loc, "place"))) is not None:
+            self.add(s, self.dkg("place"), o)
+        if ev.date:
+            self.date(s, ev.date, (*loc, "date"))
+        if ev.topic is not None:
+            topic = self.evidence(s, ev.topic, (*loc, "topic"))
+            if topic is not None:
+                self.add(s, self.dkg("topic"), Literal(topic, language=self.article.meta.language))
+        for name, field_name, keys in (
+                ("topicBackedBy", "topic_backed_by", ev.topic_backed_by),
+                ("participant", "participants", ev.participants),
+                ("conductedBy", "conducted_by", ev.conducted_by)):
+            for key in keys:
+                if (o := self.ref(key, ACTOR_KINDS, (*loc, field_name))) is not None:
+                    self.add(s, self.dkg(name), o)
+        for key in ev.related_incidents:
+            o = self.incident_or_event(key, (*loc, "related_incidents"), events=False)
+            if o is not None:
+                self.add(s, self.dkg("relatedIncident"), o)
+        self.evidences(s, ev.mentions, (*loc, "mentions"))
+
+    def claim_ref(self, key: str, loc: tuple[Any, ...]) -> NamedNode | None:
+        if key not in self.claim_keys:
+            self.error(loc, f"unknown claim {key!r}")
+            return None
+        return self.local("claim", key)
+
+    def map_claim(self, c: Claim, loc: tuple[Any, ...]) -> None:
+        s = self.local("claim", c.id)
+        lang = self.article.meta.language
+        self.add(s, RDF.type, self.dkg("Claim"))
+        self.texts(s, RDFS.label, c.label)
+        if (o := self.ref(c.claimant, ACTOR_KINDS, (*loc, "claimant"))) is not None:
+            self.add(s, self.dkg("claimant"), o)
+        self.add(s, self.dkg("stance"), self.concept("stance", c.stance))
+        self.add(s, self.dkg("attributionBasis"), self.concept("attribution-basis", c.attribution))
+        self.add(s, self.dkg("reportedIn"), self.article_node)
+        for key in c.about:
+            if (o := self.incident_or_event(key, (*loc, "about"))) is not None:
+                self.add(s, self.dkg("about"), o)
+        if c.medium and (o := self.ref(c.medium, MEDIUM_KINDS, (*loc, "medium"))) is not None:
+            self.add(s, self.dkg("medium"), o)
+        self.evidences(s, c.mentions, (*loc, "mentions"))
+        content = self.evidence(s, c.content, (*loc, "content"))
+        if content is not None:
+            self.add(s, self.dkg("contentText"), Literal(content))
+        for i, quote in enumerate(c.verbatim):
+            text = self.evidence(s, quote, (*loc, "verbatim", i))
+            if text is not None:
+                self.add(s, self.dkg("verbatimQuote"), Literal(text))
+        for name, field_name, keys in (
+                ("claimedPerpetrator", "perpetrator", c.perpetrator),
+                ("claimedParticipant", "participants", c.participants),
+                ("accusedActor", "accused", c.accused),
+                ("mentionsActor", "mentions_actors", c.mentions_actors)):
+            for key in keys:
+                if (o := self.ref(key, ACTOR_KINDS, (*loc, field_name))) is not None:
+                    self.add(s, self.dkg(name), o)
+        for slug in c.event_type:
+            self.add(s, self.dkg("claimedEventType"), self.concept("incident-type", slug))
+        for slug in c.cause:
+            self.add(s, self.dkg("claimedCause"), self.concept("incident-type", slug))
+        if c.target:
+            self.texts(s, self.dkg("claimedTarget"), c.target)
+        if c.target_kind:
+            self.add(s, self.dkg("claimedTargetKind"), self.concept("target-kind", c.target_kind))
+        for key in c.place:
+            if (o := self.ref(key, PLACE_KINDS, (*loc, "place"))) is not None:
+                self.add(s, self.dkg("claimedPlace"), o)
+        if c.date:
+            self.date(s, c.date, (*loc, "date"), prefix="claimed")
+        for name, field_name, keys in (("respondsTo", "responds_to", c.responds_to),
+                                       ("concernsClaim", "concerns", c.concerns)):
+            for key in keys:
+                if (o := self.claim_ref(key, (*loc, field_name))) is not None:
+                    self.add(s, self.dkg(name), o)
+        for name in ("continues", "elaborates"):
+            key = getattr(c, name)
+            if key and (o := self.claim_ref(key, (*loc, name))) is not None:
+                self.add(s, self.dkg(name), o)
+        if c.attribution == "contextual" and not (c.continues or c.elaborates):
+            self.error((*loc, "attribution"), "a contextual attribution must name the claim it "
+                       "continues or elaborates")
+        for key in c.counter_incident:
+            o = self.incident_or_event(key, (*loc, "counter_incident"), events=False)
+            if o is not None:
+                self.add(s, self.dkg("counterIncident"), o)
+        for i, v in enumerate(c.verification):
+            self.add(s, self.dkg("verificationStatus"),
+                     self.concept("verification-status", v.status))
+            if v.stated_by and (o := self.claim_ref(
+                    v.stated_by, (*loc, "verification", i, "stated_by"))) is not None:
+                self.add(s, self.dkg("verificationStatedBy"), o)
+        for i, ev in enumerate(c.evidence):
+            e = self.local("evidence", ev.id)
+            eloc = (*loc, "evidence", i)
+            self.add(s, self.dkg("claimedEvidence"), e)
+            self.add(e, RDF.type, self.dkg("Evidence"))
+            self.texts(e, RDFS.label, ev.description)
+            self.texts(e, self.dkg("description"), ev.description)
+            self.add(e, self.dkg("evidenceKind"), self.concept("evidence-kind", ev.kind))
+            self.evidence(e, ev.quote, (*eloc, "quote"))
+            if ev.verbatim is not None:
+                text = self.evidence(e, ev.verbatim, (*eloc, "verbatim"))
+                if text is not None:
+                    self.add(e, self.dkg("verbatimQuote"), Literal(text))
+        for i, fig in enumerate(c.figures):
+            self.map_figure(s, fig, (*loc, "figures", i), lang)
+        for i, victim in enumerate(c.victims):
+            self.map_victim(s, victim, (*loc, "victims", i), lang)
+
+    def map_figure(self, claim: NamedNode, fig: Any, loc: tuple[Any, ...], lang: str) -> None:
+        f = self.local("figure", fig.id)
+        casualty = fig.kind in CASUALTY_KINDS
+        self.add(claim, self.dkg("reportsFigure"), f)
+        self.add(f, RDF.type, self.dkg("Figure"))
+        if casualty:
+            self.add(f, RDF.type, self.dkg("CasualtyFigure"))
+        scheme = "casualty-kind" if casualty else "count-kind"
+        self.add(f, self.dkg("figureKind"), self.concept(scheme, fig.kind))
+        self.add(f, self.dkg("count"), Literal(str(fig.count), datatype=XSD.nonNegativeInteger))
+        self.add(f, self.dkg("qualifier"), self.concept("count-qualifier", fig.qualifier))
+        quote = self.evidence(f, fig.quote, (*loc, "quote"))
+        if quote is not None:
+            self.add(f, RDFS.label, Literal(quote, language=lang))
+        if fig.inclusion is not None:
+            text = self.evidence(f, fig.inclusion, (*loc, "inclusion"))
+            if text is not None:
+                self.add(f, self.dkg("inclusionText"), Literal(text, language=lang))
+        for key in fig.includes:
+            if key not in self.victim_keys:
+                self.error((*loc, "includes"), f"unknown victim {key!r}")
+            else:
+                self.add(f, self.dkg("includesVictim"), self.local("victim", key))
+        if fig.subset_of:
+            if fig.subset_of not in self.figure_keys:
+                self.error((*loc, "subset_of"), f"unknown figure {fig.subset_of!r}")
+            else:
+                self.add(f, self.dkg("subsetOf"), self.local("figure", fig.subset_of))
+
+    def map_victim(self, claim: NamedNode, v: Any, loc: tuple[Any, ...], lang: str) -> None:
+        s = self.local("victim", v.id)
+        self.add(claim, self.dkg("reportsVictim"), s)
+        self.add(s, RDF.type, self.dkg("Victim"))
+        self.texts(s, RDFS.label, v.description)
+        self.texts(s, self.dkg("description"), v.description)
+        self.evidence(s, v.quote, (*loc, "quote"))
+        if v.age:
+            self.add(s, self.dkg("age"), Literal(v.age, datatype=XSD.duration))
+        if v.harm:
+            self.add(s, self.dkg("harm"), self.concept("casualty-kind", v.harm))
+        if v.relationship:
+            self.texts(s, self.dkg("relationshipRole"), v.relationship)
+        if v.related_to:
+            if v.related_to not in self.victim_keys:
+                self.error((*loc, "related_to"), f"unknown victim {v.related_to!r}")
+            else:
+                self.add(s, self.dkg("relatedVictim"), self.local("victim", v.related_to))
+        if v.relationship_certainty:
+            self.add(s, self.dkg("relationshipCertainty"),
+                     self.concept("verification-status", v.relationship_certainty))
+        if v.relationship_quote is not None:
+            self.evidence(s, v.relationship_quote, (*loc, "relationship_quote"))
+
+    def map_mentions(self) -> None:
+        """Sentence nodes for every sentence, and the mentions anchored during mapping."""
+        text, context = self.article.text, self.article_node
+        sentence_nodes: list[tuple[Span, NamedNode]] = []
+        for number, span in enumerate(self.article.sentences, start=1):
+            node = self.mention(span)
+            sentence_nodes.append((span, node))
+            self.add(node, RDF.type, NIF.Sentence)
+            self.add(node, self.dkg("sentenceNumber"),
+                     Literal(str(number), datatype=XSD.positiveInteger))
+        for span, node in sorted(self.mentions.items()):
+            self.add(node, RDF.type, self.dkg("Mention"))
+            self.add(node, RDF.type, NIF.OffsetBasedString)
+            self.add(node, NIF.beginIndex,
+                     Literal(str(span.begin), datatype=XSD.nonNegativeInteger))
+            self.add(node, NIF.endIndex, Literal(str(span.end), datatype=XSD.nonNegativeInteger))
+            self.add(node, NIF.anchorOf, Literal(text[span.begin:span.end]))
+            self.add(node, NIF.referenceContext, context)
+            containing = [n for s, n in sentence_nodes
+                          if s.begin <= span.begin and span.end <= s.end]
+            if containing:
+                self.add(node, NIF.sentence, containing[0])
+            else:
+                self.errors.append(AnnotationError(
+                    self.article.folder / "annotations.yaml",
+                    f"quote {text[span.begin:span.end]!r} crosses a sentence boundary"))
+
+
+def build_registry(articles: Iterable[Article]) -> tuple[Registry, list[AnnotationError]]:
+    """Collect every key of every article; report duplicates within an article."""
+    registry, errors = Registry(), []
+    for article in articles:
+        a, loc = article.annotations, article.locator
+        seen: dict[str, tuple[str, int]] = {}
+        groups = (("entities", a.entities), ("incidents", a.incidents), ("events", a.events),
+                  ("claims", a.claims))
+        for group, items in groups:
+            for i, item in enumerate(items):
+                if item.id in seen:
+                    g, j = seen[item.id]
+                    errors.append(loc.error((group, i, "id"),
+                                            f"duplicate id {item.id!r} (also {g}[{j}])"))
+                seen[item.id] = (group, i)
+        inner: dict[str, tuple[int, str]] = {}
+        for i, claim in enumerate(a.claims):
+            for part in ("figures", "victims", "evidence"):
+                for j, item in enumerate(getattr(claim, part)):
+                    if item.id in inner:
+                        errors.append(loc.error(("claims", i, part, j, "id"),
+                                                f"duplicate id {item.id!r} in this article"))
+                    inner[item.id] = (i, part)
+        for entity in a.entities:
+            registry.entities.setdefault(entity.id, entity)
+            if entity.wikidata:
+                registry.by_qid.setdefault(entity.wikidata, entity.id)
+        registry.incidents.update(i.id for i in a.incidents)
+        registry.events.update(e.id for e in a.events)
+    return registry, errors
+
+
+def map_articles(articles: list[Article], iris: Iris) -> tuple[list[Quad], list[AnnotationError]]:
+    """Map every article into its own named graph; return all quads and all errors."""
+    registry, errors = build_registry(articles)
+    quads: list[Quad] = []
+    for article in articles:
+        mapper = Mapper(article, iris, registry)
+        mapper.map()
+        quads += mapper.quads
+        errors += mapper.errors
+    return quads, errors

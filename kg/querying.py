@@ -1,0 +1,41 @@
+"""What `kg query` runs: SPARQL text, a .rq file, or a saved query with parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.annotations import AnnotationError
+from kg.catalogue import ParamError, load_catalogue
+
+
+def parse_params(pairs: list[str]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise AnnotationError("--param", f"{pair!r} is not key=value")
+        values[key] = value
+    return values
+
+
+def resolve_query(arg: str, pairs: list[str]) -> tuple[str, dict[ox.Variable, ox.NamedNode |
+                                                                  ox.Literal]]:
+    """The query text and its substitutions for a CLI argument."""
+    catalogue = load_catalogue()
+    if arg in catalogue:
+        try:
+            return catalogue[arg].query, catalogue[arg].bind(parse_params(pairs))
+        except ParamError as exc:
+            raise AnnotationError(f"queries/{arg}.rq", str(exc)) from None
+    if pairs:
+        raise AnnotationError("--param", f"parameters only apply to saved queries; "
+                              f"{arg!r} is not one of {', '.join(catalogue)}")
+    path = Path(arg)
+    if arg.endswith(".rq") or (len(arg) < 255 and "\n" not in arg and path.is_file()):
+        try:
+            return path.read_text(encoding="utf-8"), {}
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AnnotationError(arg, f"cannot read query file: {exc}") from None
+    return arg, {}

@@ -15,7 +15,7 @@ LOCAL_ASSETS = "/ui-assets"
 
 
 def saved_query_tabs() -> list[dict[str, str]]:
-    """The saved queries as UI tabs ({name, title, query}), from the queries router if it has them."""
+    """The saved queries as UI tabs ({name, title, query}), if the queries router offers them."""
     from server.routers import queries
 
     hook: Callable[[], list[dict[str, str]]] = getattr(queries, "saved_query_tabs", list)

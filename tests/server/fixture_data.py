@@ -1,4 +1,4 @@
-"""A small TriG dataset with the shapes of the real build (notes/vocabulary.md), offsets computed."""
+"""A small TriG dataset shaped like the real build (notes/vocabulary.md), offsets computed."""
 
 from __future__ import annotations
 

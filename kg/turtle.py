@@ -52,9 +52,8 @@ def _escape(text: str, long: bool = False) -> str:
     out = []
     last = len(text) - 1
     for i, ch in enumerate(text):
-        if long and ch == "\n":
-            out.append(ch)
-        elif long and ch == '"' and i < last and text[i + 1] != '"':
+        raw_quote = ch == '"' and i < last and text[i + 1] != '"'
+        if long and (ch == "\n" or raw_quote):
             out.append(ch)
         elif ch in _ESCAPES:
             out.append(_ESCAPES[ch])

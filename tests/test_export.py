@@ -41,7 +41,7 @@ SAMPLE_TRIG = f"""
     schema:publisher id:actor\\/bbc ;
     schema:datePublished "2026-01-03"^^xsd:date ;
     nif:isString \"\"\"Deux personnes, dont un enfant de trois ans, ont été tuées.
-Le ministère russe a démenti : « une \\"détonation\\" de munitions ».\\\\ fin\"\"\" .
+Le ministère russe a démenti : « une \\"détonation\\" de munitions ».\\\\ fin ""x"\\"\"\"\" .
   id:actor\\/bbc a dkg:Actor ; schema:name "BBC" ; rdfs:label "BBC"@en, "BBC"@fr .
   id:incident\\/kharkiv-strike a dkg:Incident ; rdfs:label "Frappe sur Kharkiv"@fr ;
     prov:wasDerivedFrom id:mention\\/m-0-60 .
@@ -338,3 +338,41 @@ def test_gzip_is_plain_gzip(dumps: Path) -> None:
     raw = (dumps / f"dispute-kg-{VERSION}.ttl.gz").read_bytes()
     with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
         assert gz.read() == (dumps / f"dispute-kg-{VERSION}.ttl").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def real_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's real build: conftest's ``built_store`` if there is one, else built here."""
+    try:
+        return Path(request.getfixturevalue("built_store"))
+    except pytest.FixtureLookupError:
+        from kg.build import build
+        from kg.config import DEFAULT_SEEDS, ONTOLOGY_DIR
+
+        store = tmp_path_factory.mktemp("real") / "store"
+        build(DEFAULT_SEEDS, store, shacl=(ONTOLOGY_DIR / "shapes.ttl").exists())
+        return store
+
+
+def test_real_build_dumps(real_store: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    written = export_dumps(real_store, first)
+    export_dumps(real_store, second)
+    for path in written:
+        assert path.read_bytes() == (second / path.name).read_bytes(), path.name
+    want = reference_graphs(real_store)
+    assert {BASE + "graph/derived", BASE + "graph/ontology"} < set(want)
+    for fmt in FORMATS:
+        path = next(p for p in written if p.name.endswith("." + fmt.suffix)
+                    and ("ontology" in p.name) == fmt.ontology_only and not p.is_symlink())
+        data, kind = read(path), fmt.suffix.removesuffix(".gz")
+        if fmt.ontology_only:
+            onto = want[BASE + "graph/ontology"]
+            assert isomorphic(rdflib.Graph().parse(data=data, format="turtle"), onto)
+            continue
+        assert_same(ox_graphs(data, kind), want, kind in QUAD_FORMATS)
+        assert_same(rdflib_graphs(data, kind), want, kind in QUAD_FORMATS)
+    conforms, report = validate_void((first / VOID_FILE).read_bytes())
+    assert conforms, report
+    run = subprocess.run(["sha256sum", "-c", SUMS], cwd=first, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -75,7 +75,7 @@ def serve(
         typer.echo(f"no store at {store}: building it from {seeds}", err=True)
         build(seeds, store, base_iri)
     values = {
-        "STORE": str(store.resolve()),
+        "STORE": os.path.abspath(store),  # not resolve(): the link is swapped by rebuilds
         "SEEDS": str(seeds),
         "BASE_IRI": base_iri,
         "TIMEOUT": str(timeout),

@@ -1,0 +1,57 @@
+"""The query UI in headless Chromium (Debian's /usr/bin/chromium via Playwright, local assets)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import UI_ASSETS, Server
+from fixture_data import BASE, CLAIM_1
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} missing: run scripts/install-browser.sh")
+    if not (UI_ASSETS / "yasgui.min.js").exists():
+        pytest.skip("UI assets missing: run scripts/install-ui-assets.sh")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def test_run_a_query_in_the_ui_and_read_the_table(server: Server, browser) -> None:
+    page = browser.new_page()
+    outside: list[str] = []
+
+    def only_loopback(route) -> None:  # nothing may leave 127.0.0.1
+        url = route.request.url
+        if url.startswith(server.url) or url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    page.route("**/*", only_loopback)
+    page.goto(server.url + "/sparql", wait_until="load")
+    page.wait_for_function("window.yasgui && window.yasgui.getTab()")
+    query = (f"SELECT ?claim WHERE {{ ?claim a <{BASE}ontology#Claim> }} ORDER BY ?claim")
+    page.evaluate("q => { const t = window.yasgui.getTab(); t.getYasqe().setValue(q); t.query(); }",
+                  query)
+    page.wait_for_selector(".yasr table tbody tr td", timeout=20_000)
+    cells = page.locator(".yasr table tbody td").all_inner_texts()
+    assert any(CLAIM_1.rsplit("/", 1)[-1] in c or CLAIM_1 in c for c in cells), cells
+    # the project prefixes are preloaded in the editor's first query
+    editor = page.evaluate("() => window.yasgui.getTab().getYasqe().getValue()")
+    assert isinstance(editor, str)
+    assert page.evaluate("() => window.kgPrefixes.dkg") == BASE + "ontology#"
+    page.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 
 from kg.annotations import QuoteIn
@@ -35,14 +36,24 @@ def nearest_match(text: str, needle: str) -> str:
         return ""
     matcher = difflib.SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(needle)
-    best, best_ratio = "", -1.0
+    best, best_ratio = "", (-1.0, -1)
+    last = max(0, len(text) - size)
+
+    def scan(starts: range) -> int:
+        nonlocal best, best_ratio
+        best_start = starts.start
+        for start in starts:
+            window = text[start:start + size]
+            matcher.set_seq1(window)
+            prefix = len(os.path.commonprefix([window, needle]))
+            ratio = (matcher.ratio(), prefix)  # ties go to the window that starts alike
+            if ratio > best_ratio:
+                best, best_ratio, best_start = window, ratio, start
+        return best_start
+
     step = max(1, size // 4)
-    for start in range(0, max(1, len(text) - size + 1), step):
-        window = text[start:start + size]
-        matcher.set_seq1(window)
-        ratio = matcher.ratio()
-        if ratio > best_ratio:
-            best, best_ratio = window, ratio
+    coarse = scan(range(0, last + 1, step))  # then refine around the best coarse window
+    scan(range(max(0, coarse - step), min(last, coarse + step) + 1))
     return best
 
 

@@ -330,32 +330,39 @@ class Locator:
     data: Any
 
     def locate(self, loc: tuple[Any, ...]) -> tuple[int | None, str | None, str | None]:
-        node, line, entry_parts, field_parts = self.data, None, [], []
+        """(line, entry, field) for a path such as ("claims", 3, "figures", 0, "count").
+
+        The entry is the top-level list item ("claims[3] (id x)"); the field is the rest
+        ("figures[0] (id y).count", "mentions.0").
+        """
+        node: Any = self.data
+        line: int | None = getattr(node, "line", None)
+        entry: str | None = None
+        parts: list[str] = []
         for depth, key in enumerate(loc):
-            if isinstance(node, _LineDict):
-                line = node.key_lines.get(key, node.line) if isinstance(key, str) else node.line
-            if isinstance(key, int) and isinstance(node, list) and key < len(node):
+            if isinstance(node, _LineDict) and isinstance(key, str):
+                line = node.key_lines.get(key, node.line)
+            item = None
+            if isinstance(key, int) and isinstance(node, list) and 0 <= key < len(node):
                 item = node[key]
-                label = f"[{key}]"
-                if isinstance(item, dict) and "id" in item:
-                    label += f" (id {item['id']})"
-                entry_parts.append(label)
-                node = item
-                if isinstance(item, _LineDict):
-                    line = item.line
-                continue
-            if isinstance(key, str):
-                if not field_parts and depth < len(loc) - 1 and isinstance(
-                        node, dict) and isinstance(node.get(key), list) and not entry_parts:
-                    entry_parts.append(key)
+                line = getattr(item, "line", line)
+            elif isinstance(key, str) and isinstance(node, dict):
+                item = node.get(key)
+            ident = f" (id {item['id']})" if isinstance(item, dict) and "id" in item else ""
+            if entry is None and depth == 1 and isinstance(key, int):
+                entry = f"{loc[0]}[{key}]{ident}"
+                parts = []
+            elif isinstance(key, int):
+                if ident and parts:
+                    parts[-1] += f"[{key}]{ident}"
                 else:
-                    field_parts.append(key)
-                node = node.get(key) if isinstance(node, dict) else None
+                    parts.append(str(key))
             else:
-                field_parts.append(str(key))
-        entry = "".join(entry_parts) or None
-        field = ".".join(field_parts) or None
-        return line, entry, field
+                parts.append(str(key))
+            node = item
+        if entry is None and parts and len(loc) > 1:
+            entry = None
+        return line, entry, ".".join(parts) or None
 
     def error(self, loc: tuple[Any, ...], message: str) -> AnnotationError:
         line, entry, field = self.locate(loc)

@@ -96,8 +96,11 @@ def compile_graph(seeds: Path, base: str = DEFAULT_BASE, shacl: bool = True,
 
 
 def build(seeds: Path, store: Path, base: str = DEFAULT_BASE, shacl: bool = True,
-          progress: Progress | None = None) -> BuildReport:
-    """Compile the graph and load it into a new store, swapped in only on success."""
+          progress: Progress | None = None, dumps: bool = True) -> BuildReport:
+    """Compile the graph and load it into a new store, swapped in only on success.
+
+    With `dumps`, the downloadable files are then written to `<store's folder>/dumps`.
+    """
     report = compile_graph(seeds, base, shacl, progress)
     info = {"version": project_version(), "base": base, "articles": report.articles,
             "built_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -109,7 +112,17 @@ def build(seeds: Path, store: Path, base: str = DEFAULT_BASE, shacl: bool = True
         target.flush()
         del target
     report.store = store
+    if dumps:
+        from kg.export import export_dumps
+
+        with report.step("export", progress):
+            export_dumps(store, dumps_dir(store))
     return report
+
+
+def dumps_dir(store: Path) -> Path:
+    """Where the dumps of a store live: beside it (data/store → data/dumps)."""
+    return store.parent / "dumps"
 
 
 __all__ = ["AnnotationError", "AnnotationErrors", "BuildError", "BuildReport", "build",

@@ -29,7 +29,7 @@ out = Console()
 
 SeedsOpt = Annotated[Path, typer.Option("--seeds", help="folder of article folders")]
 StoreOpt = Annotated[Path, typer.Option("--store", help="on-disk Oxigraph store (a link)")]
-STEPS = ("validate", "map", "rules", "shacl", "load")
+STEPS = ("validate", "map", "rules", "shacl", "load", "export")
 
 
 class OutputFormat(StrEnum):
@@ -165,6 +165,15 @@ def _print_table(results: object, title: str | None = None) -> None:
     for triple in results:
         table.add_row(_cell(triple.subject), _cell(triple.predicate), _cell(triple.object))
     out.print(table)
+
+
+def _register_export() -> None:
+    from kg.export import export_command
+
+    app.command("export")(export_command)
+
+
+_register_export()
 
 
 def main() -> None:

@@ -43,6 +43,17 @@ ENTITY_CLASS = {
 EVENT_CLASS = {"meeting": "Meeting", "investigation": "Investigation",
                "rescue-operation": "RescueOperation"}
 CASUALTY_KINDS = {"killed", "injured", "hospitalized", "body-recovered"}
+# Words for a figure's generated label, e.g. "killed: at least 27" / "tués : au moins 27".
+FIGURE_WORDS = {
+    "en": {"killed": "killed", "injured": "injured", "hospitalized": "hospitalized",
+           "body-recovered": "bodies recovered", "participating-countries":
+           "participating countries", "volunteers": "volunteers", "exact": "",
+           "about": "about ", "at-least": "at least ", "more-than": "more than "},
+    "fr": {"killed": "tués", "injured": "blessés", "hospitalized": "hospitalisés",
+           "body-recovered": "corps retrouvés", "participating-countries": "pays participants",
+           "volunteers": "volontaires", "exact": "", "about": "environ ",
+           "at-least": "au moins ", "more-than": "plus de "},
+}
 
 
 def entity_iri_kind(kind: str) -> str:
@@ -446,9 +457,11 @@ class Mapper:
         self.add(f, self.dkg("figureKind"), self.concept(scheme, fig.kind))
         self.add(f, self.dkg("count"), Literal(str(fig.count), datatype=XSD.nonNegativeInteger))
         self.add(f, self.dkg("qualifier"), self.concept("count-qualifier", fig.qualifier))
-        quote = self.evidence(f, fig.quote, (*loc, "quote"))
-        if quote is not None:
-            self.add(f, RDFS.label, Literal(quote, language=lang))
+        self.evidence(f, fig.quote, (*loc, "quote"))
+        for label_lang, words in FIGURE_WORDS.items():
+            colon = " :" if label_lang == "fr" else ":"
+            self.add(f, RDFS.label, Literal(
+                f"{words[fig.kind]}{colon} {words[fig.qualifier]}{fig.count}", language=label_lang))
         if fig.inclusion is not None:
             text = self.evidence(f, fig.inclusion, (*loc, "inclusion"))
             if text is not None:

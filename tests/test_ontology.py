@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pyshacl
 import pytest
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
+from kg.ontology import GRAPH_FILES, SHAPES_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY_DIR = ROOT / "ontology"
@@ -28,7 +30,7 @@ NIF = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#
 ONTOLOGY_IRI = URIRef("https://w3id.org/dispute-kg/ontology")
 CONCEPT_BASE = "https://w3id.org/dispute-kg/ontology/"
 ID = "https://w3id.org/dispute-kg/id/"
-FILES = ("dkg.ttl", "schemes.ttl", "alignments.ttl", "shapes.ttl")
+FILES = (*GRAPH_FILES, SHAPES_FILE)
 
 # The contract (notes/vocabulary.md), pinned here so a rename shows up as a failing test.
 CONTRACT_CLASSES = {
@@ -102,10 +104,11 @@ def graph(name: str) -> Graph:
     return Graph().parse(ONTOLOGY_DIR / name, format="turtle")
 
 
+@cache
 def ontology_graph() -> Graph:
     """What the build loads into the ontology graph: vocabulary, schemes, alignments."""
     g = Graph()
-    for name in ("dkg.ttl", "schemes.ttl", "alignments.ttl"):
+    for name in GRAPH_FILES:
         g += graph(name)
     return g
 
@@ -129,10 +132,8 @@ def test_file_parses(name):
     assert len(graph(name)) > 0
 
 
-@pytest.mark.parametrize("name", ("dkg.ttl", "schemes.ttl", "alignments.ttl"))
+@pytest.mark.parametrize("name", GRAPH_FILES)
 def test_ontology_graph_files_have_no_blank_nodes(name):
-    from rdflib import BNode
-
     g = graph(name)
     assert not [t for t in g if any(isinstance(x, BNode) for x in t)]
 
@@ -498,7 +499,7 @@ def conforming_data() -> Graph:
 
 @cache
 def shapes() -> Graph:
-    return graph("shapes.ttl")
+    return graph(SHAPES_FILE)
 
 
 def validate(data: Graph) -> tuple[bool, Graph]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,6 +24,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool.start()
+        from kg.export import ensure_dumps
+
+        await asyncio.to_thread(ensure_dumps, settings.store, settings.dumps_dir)
         try:
             yield
         finally:
@@ -42,7 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Accept", "Content-Type", "Accept-Charset"],
-        expose_headers=["Retry-After", "Content-Type", "Content-Length"],
+        expose_headers=["Retry-After", "Content-Type", "Content-Length", "ETag",
+                        "Content-Range", "Accept-Ranges", "Content-Disposition", "Link"],
         max_age=3600,
     )
     from server.routers import discovery, dumps, linked_data, queries, sparql

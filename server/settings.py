@@ -63,6 +63,13 @@ class Settings:
         )
 
     @property
+    def dumps_dir(self) -> Path:
+        """Where `kg build` wrote this store's dumps (beside the store)."""
+        from kg.build import dumps_dir
+
+        return dumps_dir(self.store)
+
+    @property
     def local_ui_assets(self) -> Path | None:
         """The UI asset directory when `ui_assets` is a local path rather than a URL."""
         if "://" in self.ui_assets or self.ui_assets.startswith("//"):

@@ -129,9 +129,9 @@ class _StandIn(http.server.BaseHTTPRequestHandler):
     RESULT = {
         "head": {"vars": ["item", "itemLabel"]},
         "results": {"bindings": [
-            {"item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q42579"},
+            {"item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q42308"},
              "itemLabel": {"type": "literal", "value": "Kharkiv", "xml:lang": "en"}},
-            {"item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q1061446"},
+            {"item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q1146492"},
              "itemLabel": {"type": "literal", "value": "Ministry of Defence", "xml:lang": "en"}},
         ]},
     }

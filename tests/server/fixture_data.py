@@ -64,13 +64,13 @@ def trig() -> str:
 {t1}{t2}{t3}{t4}{t5}{t6}
 <{s1}> a nif:Sentence . <{s2}> a nif:Sentence .
 <{KHARKIV}> a dkg:Place, dkg:City ; rdfs:label "Kharkiv"@fr, "Kharkiv"@en ;
-    owl:sameAs wd:Q42579 ; prov:wasDerivedFrom <{m_kharkiv}> .
+    owl:sameAs wd:Q42308 ; prov:wasDerivedFrom <{m_kharkiv}> .
 <{BASE}id/actor/ukrainian-officials> a dkg:Actor, dkg:CollectiveSource ;
     rdfs:label "responsables ukrainiens"@fr, "Ukrainian officials"@en ;
     prov:wasDerivedFrom <{m_officials}> .
 <{BASE}id/actor/russian-defence-ministry> a dkg:Actor, dkg:GovernmentBody ;
     rdfs:label "ministère russe de la défense"@fr, "Russian Ministry of Defence"@en ;
-    owl:sameAs wd:Q1061446 ; prov:wasDerivedFrom <{m_mod}> .
+    owl:sameAs wd:Q1146492 ; prov:wasDerivedFrom <{m_mod}> .
 <{INCIDENT}> a dkg:Incident ; rdfs:label "frappe sur Kharkiv"@fr, "Kharkiv strike"@en ;
     dkg:place <{KHARKIV}> ; dkg:date "2026-01-02"^^xsd:date ;
     prov:wasDerivedFrom <{m_attack}> .

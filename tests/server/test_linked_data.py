@@ -30,7 +30,7 @@ def test_resource_as_rdf(server: Server, accept: str, fmt) -> None:
         "text/turtle" if accept == "*/*" else accept)
     triples = [q.triple for q in ox.parse(r.content, format=fmt)]
     assert ox.Triple(ox.NamedNode(KHARKIV), ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs"),
-                     ox.NamedNode("http://www.wikidata.org/entity/Q42579")) in triples
+                     ox.NamedNode("http://www.wikidata.org/entity/Q42308")) in triples
     # incoming links too
     assert any(t.subject == ox.NamedNode(INCIDENT) for t in triples)
 
@@ -45,7 +45,7 @@ def test_resource_html(server: Server) -> None:
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     html = r.text
     assert "<h1>Kharkiv</h1>" in html
-    assert 'href="https://www.wikidata.org/wiki/Q42579"' in html
+    assert 'href="https://www.wikidata.org/wiki/Q42308"' in html
     assert "dkg:City" in html  # type
     assert f'href="{path(INCIDENT)}"' in html  # linked locally, not to w3id
     assert "<blockquote" in html and "Kharkiv" in html  # the quote it comes from

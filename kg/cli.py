@@ -20,7 +20,7 @@ from rich.table import Table
 
 from kg import store as kgstore
 from kg.annotations import AnnotationError, AnnotationErrors
-from kg.config import DEFAULT_SEEDS, DEFAULT_STORE, base_iri
+from kg.config import DEFAULT_SEEDS, DEFAULT_STORE, QUERIES_DIR, base_iri
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Build, check and query the dispute-kg knowledge graph.")
@@ -112,12 +112,14 @@ def query(
         OutputFormat.table,
     param: Annotated[list[str] | None, typer.Option(
         "--param", help="saved-query parameter key=value (repeatable)")] = None,
+    queries: Annotated[Path, typer.Option("--queries", help="folder of saved queries")] =
+        QUERIES_DIR,
 ) -> None:
-    """Run a SPARQL query (or a saved one) against the store and print the results."""
+    """Run a SPARQL query, a .rq file, or a saved query (by name) and print the results."""
     from kg.querying import resolve_query
 
     with _failures():
-        text, substitutions = resolve_query(query, param or [])
+        text, substitutions = resolve_query(query, param or [], queries)
         db = kgstore.open_read_only(store)
         try:
             results = db.query(text, use_default_graph_as_union=True, substitutions=substitutions)

@@ -8,6 +8,7 @@ import pyoxigraph as ox
 
 from kg.annotations import AnnotationError
 from kg.catalogue import ParamError, load_catalogue
+from kg.config import QUERIES_DIR
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -20,10 +21,10 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
     return values
 
 
-def resolve_query(arg: str, pairs: list[str]) -> tuple[str, dict[ox.Variable, ox.NamedNode |
-                                                                  ox.Literal]]:
+def resolve_query(arg: str, pairs: list[str], queries: Path = QUERIES_DIR,
+                  ) -> tuple[str, dict[ox.Variable, ox.NamedNode | ox.Literal]]:
     """The query text and its substitutions for a CLI argument."""
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(queries)
     if arg in catalogue:
         try:
             return catalogue[arg].query, catalogue[arg].bind(parse_params(pairs))

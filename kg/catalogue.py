@@ -4,6 +4,13 @@ Header keys (YAML behind `#+`): title {en, fr}, description, params (a mapping
 name → {type, description, default, allowed, example}), example (a mapping of example values).
 Types: iri, wikidata-id, date, integer, string, lang-string. Values are validated first, then
 bound with pyoxigraph `substitutions`: never pasted into the query text.
+
+How a bound parameter behaves (pyoxigraph 0.5): it becomes a constant in triple patterns and
+comparisons and in the projection, but BOUND(), BIND and OPTIONAL do not see it. So a parameter
+must appear in the SELECT projection and constrain through a required triple pattern or a
+comparison; an optional one filters with `FILTER(COALESCE(?value = ?param, true))` (all rows when
+unset). Never use a parameter only inside OPTIONAL: it would be stamped on rows it does not
+match. tests/test_saved_queries.py checks every parameter with a value that matches nothing.
 """
 
 from __future__ import annotations

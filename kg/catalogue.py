@@ -54,11 +54,11 @@ class Param:
 
     def term(self, raw: str) -> ox.NamedNode | ox.Literal:
         """Validate a raw value and turn it into the RDF term that is bound."""
-        value = raw.strip() if self.type != "string" else raw
+        value = raw  # exact: surrounding white space is an error, not something to guess about
         if self.allowed and value not in self.allowed:
             raise ParamError(self.name, f"{value!r} is not one of {', '.join(self.allowed)}")
         if self.type == "iri":
-            if not _IRI.match(value):
+            if not _IRI.fullmatch(value):
                 raise ParamError(self.name, f"{value!r} is not an absolute IRI")
             return ox.NamedNode(value)
         if self.type == "wikidata-id":
@@ -73,7 +73,7 @@ class Param:
             except ValueError:
                 raise ParamError(self.name, f"{value!r} is not a date YYYY-MM-DD") from None
         if self.type == "integer":
-            if not re.fullmatch(r"[+-]?[0-9]{1,18}", value):
+            if not re.fullmatch(r"[+-]?[0-9]{1,18}", value):  # fullmatch: no trailing newline
                 raise ParamError(self.name, f"{value!r} is not an integer")
             return ox.Literal(str(int(value)),
                               datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
@@ -121,7 +121,7 @@ def load_saved_query(path: Path) -> SavedQuery:
     """Parse and check one saved query file; any problem names the file."""
     qf = parse_query_file(path)
     meta = qf.meta
-    if not _NAME.match(qf.name):
+    if not _NAME.fullmatch(qf.name):
         raise _fail(path, f"file name {qf.name!r} must be lower-case words joined by hyphens")
     title = meta.get("title")
     if not (isinstance(title, dict) and {"en", "fr"} <= set(title)):
@@ -131,7 +131,7 @@ def load_saved_query(path: Path) -> SavedQuery:
         raise _fail(path, f"unknown key(s) {', '.join(sorted(unknown))}")
     params = []
     for name, spec in (meta.get("params") or {}).items():
-        if not (isinstance(name, str) and _VAR.match(name)):
+        if not (isinstance(name, str) and _VAR.fullmatch(name)):
             raise _fail(path, f"parameter name {name!r} is not a SPARQL variable name")
         if not isinstance(spec, dict) or spec.get("type") not in PARAM_TYPES:
             raise _fail(path, f"parameter {name!r} needs `type`, one of {', '.join(PARAM_TYPES)}")

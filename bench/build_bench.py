@@ -1,0 +1,160 @@
+"""Build benchmark: wall time, triples/s and peak RSS of `kg build` at each corpus size.
+
+Each size is built in its own child process (so `ru_maxrss` is that build's peak), by the real
+`kg.build.build` with its `progress` callback and `report.timings`: validate (read YAML + models),
+map (anchor quotes + map to RDF), rules, shacl, load (bulk load + optimize into a new store,
+swapped in atomically), export (the dumps `kg build` writes).
+
+SHACL: pySHACL's cost grows faster than the corpus (see bench/README.md), so the full check runs
+only where it finishes in bounded time (the seed, by default); for the synthetic sizes the build
+runs with `shacl=False` and the SHACL cost is measured separately on samples of 3, 10 and 30
+synthetic articles (`--shacl-samples`), reported as seconds and claims/s with the extrapolation.
+
+    python bench/build_bench.py --sizes seed,100k,1m [--out bench/work/build.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "bench" / "work"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+SIZES = {"seed": None, "100k": 1e5, "1m": 1e6, "10m": 1e7}
+SHACL_FULL_LIMIT = 5_000  # quads: above this the full SHACL check is not run in the benchmark
+
+
+def corpus(size: str) -> Path:
+    """The seeds folder of a size (generated on first use)."""
+    if size == "seed":
+        return ROOT / "seeds"
+    from synth import articles_for, synth
+
+    folder = WORK / "corpora" / size
+    n = articles_for(SIZES[size])
+    stamp = folder / ".complete"
+    if not (stamp.exists() and stamp.read_text() == str(n)):
+        synth(folder, articles=n)
+        stamp.write_text(str(n))
+    return folder
+
+
+def store_for(size: str) -> Path:
+    return WORK / "stores" / size / "store"
+
+
+def _child(seeds: str, store: str, shacl: bool, dumps: bool) -> None:
+    """Run one build in this (fresh) process and print its measurements as JSON."""
+    from kg.build import build
+
+    marks: list[tuple[str, float]] = []
+    start = time.perf_counter()
+    report = build(Path(seeds), Path(store), shacl=shacl, dumps=dumps,
+                   progress=lambda name: marks.append((name, time.perf_counter() - start)))
+    wall = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    claims = sum(1 for q in report.quads if q.predicate.value.endswith("#Claim")
+                 and q.object.value.endswith("#Claim"))
+    print(json.dumps({
+        "articles": len(report.articles), "quads": len(report.quads), "claims": claims,
+        "disputes": sum(r.disputes for r in report.rules), "wall_s": wall,
+        "timings": report.timings, "peak_rss_mb": usage.ru_maxrss / 1024,
+        "cpu_s": usage.ru_utime + usage.ru_stime, "shacl": shacl, "dumps": dumps,
+    }))
+
+
+def run_build(size: str, shacl: bool, dumps: bool = True) -> dict:
+    seeds, store = corpus(size), store_for(size)
+    store.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, __file__, "--child", str(seeds), str(store),
+           "--shacl" if shacl else "--no-shacl", "--dumps" if dumps else "--no-dumps"]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"build of {size} failed:\n{proc.stderr[-4000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result.update(size=size, process_wall_s=time.perf_counter() - t0, store=str(store))
+    t = result["timings"]
+    result["triples_per_s"] = result["quads"] / result["wall_s"]
+    result["build_s_without_shacl_export"] = sum(
+        v for k, v in t.items() if k not in ("shacl", "export"))
+    return result
+
+
+def shacl_samples(counts: tuple[int, ...] = (3, 10, 30)) -> list[dict]:
+    """Time the SHACL step alone (compile_graph with and without it) on small synthetic corpora."""
+    from synth import synth
+
+    out = []
+    for n in counts:
+        folder = WORK / "corpora" / f"shacl-sample-{n}"
+        synth(folder, articles=n)
+        code = (
+            "import json,sys,time;from pathlib import Path;from kg.build import compile_graph;"
+            f"r=compile_graph(Path({str(folder)!r}),shacl=True);"
+            "c=sum(1 for q in r.quads if q.object.value.endswith('#Claim') and "
+            "q.predicate.value.endswith('#type'));"
+            "print(json.dumps({'quads':len(r.quads),'claims':c,'shacl_s':r.timings['shacl']}))"
+        )
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              cwd=ROOT, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(proc.stderr[-3000:])
+        row = json.loads(proc.stdout.strip().splitlines()[-1])
+        row.update(articles=n, claims_per_s=row["claims"] / row["shacl_s"],
+                   quads_per_s=row["quads"] / row["shacl_s"])
+        out.append(row)
+        print(f"shacl sample {n} articles: {row['quads']} quads, {row['claims']} claims, "
+              f"{row['shacl_s']:.1f} s ({row['claims_per_s']:.1f} claims/s)", file=sys.stderr)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--child":
+        _child(argv[1], argv[2], argv[3] == "--shacl", argv[4] == "--dumps")
+        return 0
+    p = argparse.ArgumentParser(description="build benchmark")
+    p.add_argument("--sizes", default="seed,100k", help="comma-separated: seed,100k,1m,10m")
+    p.add_argument("--out", type=Path, default=WORK / "build.json")
+    p.add_argument("--no-shacl-samples", action="store_true")
+    p.add_argument("--shacl-samples", default="3,10,30")
+    args = p.parse_args(argv)
+    results = {"builds": [], "shacl_samples": []}
+    if args.out.exists():
+        results = json.loads(args.out.read_text())
+        results.setdefault("builds", [])
+    for size in args.sizes.split(","):
+        size = size.strip()
+        print(f"[build] {size}: generating/locating corpus", file=sys.stderr)
+        seeds = corpus(size)
+        # The seed is small enough for the full SHACL check, as `kg build` does by default.
+        shacl = size == "seed"
+        r = run_build(size, shacl=shacl)
+        r["seeds"] = os.path.relpath(seeds, ROOT)
+        results["builds"] = [b for b in results["builds"] if b["size"] != size] + [r]
+        t = r["timings"]
+        print(f"[build] {size}: {r['articles']} articles, {r['quads']} quads, "
+              f"{r['disputes']} disputes, wall {r['wall_s']:.1f} s, "
+              + ", ".join(f"{k} {v:.1f}s" for k, v in t.items())
+              + f", peak RSS {r['peak_rss_mb']:.0f} MB", file=sys.stderr)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2))
+    if not args.no_shacl_samples:
+        counts = tuple(int(c) for c in args.shacl_samples.split(",") if c)
+        results["shacl_samples"] = shacl_samples(counts)
+        args.out.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -121,6 +121,8 @@ class Entity(_Model):
     unverified: str | None = Field(
         default=None, description="the `entity` column of the unverified.tsv row that explains "
                                   "why this entity carries no Wikidata link")
+    link_note: str | None = Field(
+        default=None, description="why an entity with no candidate carries no Wikidata link")
     geonames: str | None = Field(default=None, pattern=r"^[0-9]+$")
     coordinates: Coordinates | None = None
     mentions: list[Quote] = Field(min_length=1)
@@ -138,6 +140,7 @@ class Incident(_Model):
     label: Text
     attestation: Literal["reported-by-article", "alleged-only"]
     unverified: str | None = None
+    link_note: str | None = None
     place: Slug | None = None
     date: DateSpec | None = None
     destroyed: list[Slug] = []

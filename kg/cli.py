@@ -21,6 +21,7 @@ from rich.table import Table
 from kg import store as kgstore
 from kg.annotations import AnnotationError, AnnotationErrors
 from kg.config import DEFAULT_SEEDS, DEFAULT_STORE, QUERIES_DIR, base_iri
+from kg.federation import WIKIDATA_SPARQL
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Build, check and query the dispute-kg knowledge graph.")
@@ -114,12 +115,15 @@ def query(
         "--param", help="saved-query parameter key=value (repeatable)")] = None,
     queries: Annotated[Path, typer.Option("--queries", help="folder of saved queries")] =
         QUERIES_DIR,
+    wikidata_endpoint: Annotated[str, typer.Option(
+        envvar="DISPUTE_KG_WIKIDATA_ENDPOINT",
+        help="where saved queries' SERVICE calls to Wikidata go")] = WIKIDATA_SPARQL,
 ) -> None:
     """Run a SPARQL query, a .rq file, or a saved query (by name) and print the results."""
     from kg.querying import resolve_query
 
     with _failures():
-        text, substitutions = resolve_query(query, param or [], queries)
+        text, substitutions = resolve_query(query, param or [], queries, wikidata_endpoint)
         db = kgstore.open_read_only(store)
         try:
             results = db.query(text, use_default_graph_as_union=True, substitutions=substitutions)
@@ -129,6 +133,39 @@ def query(
             _print_table(results)
             return
         _write_serialized(results, fmt)
+
+
+@app.command()
+def links(store: StoreOpt = DEFAULT_STORE,
+          fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+          lang: Annotated[str, typer.Option(help="label language: en or fr")] = "en") -> None:
+    """The Wikidata link report: every entity with its link and evidence, or why it has none."""
+    import csv
+    import json
+
+    from kg.links import counts, link_report
+
+    with _failures():
+        entries = link_report(kgstore.open_read_only(store), lang)
+    if fmt is OutputFormat.json:
+        out.print_json(json.dumps({"entities": [e.as_dict() for e in entries],
+                                   "counts": counts(entries)}, ensure_ascii=False))
+        return
+    if fmt in (OutputFormat.csv, OutputFormat.tsv):
+        writer = csv.writer(sys.stdout, delimiter="," if fmt is OutputFormat.csv else "\t")
+        writer.writerow(["entity", "label", "kind", "status", "wikidata", "evidence", "reason"])
+        for e in entries:
+            writer.writerow([e.entity, e.label, e.kind, e.status, e.wikidata or "",
+                             e.evidence or "", e.reason or ""])
+        return
+    table = Table("kind", "label", "status", "wikidata / reason", title="Wikidata links")
+    for e in entries:
+        table.add_row(e.kind, e.label, e.status, e.wikidata or e.reason or "")
+    out.print(table)
+    summary = Table("kind", "linked", "unlinked", title="Counts")
+    for kind, c in counts(entries).items():
+        summary.add_row(kind, str(c["linked"]), str(c["unlinked"]))
+    out.print(summary)
 
 
 def _write_serialized(results: object, fmt: OutputFormat) -> None:

@@ -307,6 +307,9 @@ class Mapper:
         else:
             self.add(s, self.dkg("linkStatus"),
                      self.concept("link-status", "unlinked-no-candidate"))
+            self.add(s, self.dkg("linkNote"), Literal(
+                e.link_note or "no Wikidata ID in the verified table and none researched "
+                               "(not listed in unverified.tsv)"))
 
     def map_incident(self, inc: Incident, loc: tuple[Any, ...]) -> None:
         s = self.node("incident", inc.id)

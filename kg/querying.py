@@ -9,6 +9,7 @@ import pyoxigraph as ox
 from kg.annotations import AnnotationError
 from kg.catalogue import ParamError, load_catalogue
 from kg.config import QUERIES_DIR
+from kg.federation import WIKIDATA_SPARQL, remap_services
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -22,14 +23,21 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 def resolve_query(arg: str, pairs: list[str], queries: Path = QUERIES_DIR,
+                  wikidata_endpoint: str = WIKIDATA_SPARQL,
                   ) -> tuple[str, dict[ox.Variable, ox.NamedNode | ox.Literal]]:
-    """The query text and its substitutions for a CLI argument."""
+    """The query text and its substitutions for a CLI argument.
+
+    A saved query's calls to Wikidata's endpoint go to `wikidata_endpoint` instead.
+    """
     catalogue = load_catalogue(queries)
     if arg in catalogue:
         try:
-            return catalogue[arg].query, catalogue[arg].bind(parse_params(pairs))
+            text = remap_services(catalogue[arg].query, {WIKIDATA_SPARQL: wikidata_endpoint})
+            return text, catalogue[arg].bind(parse_params(pairs))
         except ParamError as exc:
             raise AnnotationError(f"queries/{arg}.rq", str(exc)) from None
+        except ValueError as exc:
+            raise AnnotationError("--wikidata-endpoint", str(exc)) from None
     if pairs:
         raise AnnotationError("--param", f"parameters only apply to saved queries; "
                               f"{arg!r} is not one of {', '.join(catalogue)}")

@@ -1,0 +1,333 @@
+"""Endpoint benchmark: the same store and the same queries against three servers.
+
+- `kg serve` (this project: FastAPI + killable pyoxigraph worker processes), default options;
+- `oxigraph serve-read-only --union-default-graph` (the Rust server of the same on-disk store,
+  from the PyPI package `oxigraph`, installed in bench/work/venv-oxigraph): the reference, 1.0×;
+- `rdflib-endpoint serve dump.nq` (rdflib, in-memory, loaded from the build's N-Quads dump;
+  installed in bench/work/peers).
+
+Queries (bench/queries.py): a point lookup, the `disputes` and `casualty-figures` saved queries
+(queries/*.rq with `?lang` bound by VALUES, the incident parameter left open: every incident),
+a join of denials against assertions, and a text FILTER. Each (server, query, concurrency) runs
+for a bounded time on loopback; the load generator is Python (processes × threads, http.client
+keep-alive) and runs on the same 2-core machine as the server, so it competes with it for CPU.
+
+    python bench/endpoint_bench.py --size 100k [--duration 3] [--servers kg,oxigraph,rdflib]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import http.client
+import json
+import multiprocessing as mp
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "bench" / "work"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from queries import bench_queries  # noqa: E402
+
+OXIGRAPH = WORK / "venv-oxigraph" / "bin" / "oxigraph"
+RDFLIB_ENDPOINT = WORK / "peers" / "bin" / "rdflib-endpoint"
+CONCURRENCY = (1, 8, 32)
+CLIENT_TIMEOUT = 15.0  # seconds a request may take before the client counts it as an error
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (MB)."""
+    pids, frontier = {pid}, [pid]
+    while frontier:
+        p = frontier.pop()
+        with contextlib.suppress(OSError):
+            for child in Path(f"/proc/{p}/task/{p}/children").read_text().split():
+                if int(child) not in pids:
+                    pids.add(int(child))
+                    frontier.append(int(child))
+    total = 0
+    for p in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * os.sysconf(
+                "SC_PAGE_SIZE")
+    return total / 2**20
+
+
+@dataclass
+class Running:
+    name: str
+    proc: subprocess.Popen
+    port: int
+    path: str  # the SPARQL query path
+    log: Path
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def start(name: str, store: Path, size: str, log_dir: Path) -> Running:
+    """Start one server on a free loopback port and wait until it answers a query."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPUTE_KG_")}
+    env["NO_PROXY"] = "*"
+    if name == "kg":
+        cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "server.cli", "serve",
+               "--store", str(store), "--port", str(port), "--log-level", "warning"]
+        path = "/sparql"
+    elif name == "oxigraph":
+        cmd = [str(OXIGRAPH), "serve-read-only", "--location", str(store.resolve()),
+               "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+        path = "/query"
+    elif name == "rdflib":
+        dump = nquads_dump(store, size)
+        cmd = [str(RDFLIB_ENDPOINT), "serve", str(dump), "--host", "127.0.0.1",
+               "--port", str(port)]
+        path = "/"
+    else:
+        raise ValueError(name)
+    log = log_dir / f"{name}-{size}.log"
+    fh = log.open("w")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, env=env,
+                            start_new_session=True)
+    srv = Running(name, proc, port, path, log)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited: {log.read_text()[-2000:]}")
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            status, _ = request(srv, "ASK { ?s ?p ?o }", timeout=5)
+            if status == 200:
+                return srv
+        time.sleep(0.3)
+    srv.stop()
+    raise RuntimeError(f"{name} did not start")
+
+
+def nquads_dump(store: Path, size: str) -> Path:
+    """The build's N-Quads dump, decompressed for rdflib-endpoint (which picks by extension)."""
+    target = WORK / "dumps" / f"{size}.nq"
+    if not target.exists():
+        source = store.parent / "dumps" / "latest-dispute-kg.nq.gz"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with gzip.open(source, "rb") as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    return target
+
+
+def request(srv: Running, query: str, timeout: float = CLIENT_TIMEOUT,
+            conn: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
+    own = conn is None
+    conn = conn or http.client.HTTPConnection("127.0.0.1", srv.port, timeout=timeout)
+    try:
+        body = urllib.parse.urlencode({"query": query})
+        conn.request("POST", srv.path, body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/sparql-results+json"})
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        if own:
+            conn.close()
+
+
+def _client(port: int, path: str, query: str, threads: int, duration: float,
+            out: mp.Queue) -> None:
+    """One load-generator process: `threads` keep-alive clients for `duration` seconds."""
+    srv = Running("", None, port, path, Path())  # type: ignore[arg-type]
+    stop_at = time.monotonic() + duration
+    lat: list[float] = []
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def loop() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
+        mine, errs = [], {}
+        while time.monotonic() < stop_at:
+            t0 = time.perf_counter()
+            try:
+                status, _ = request(srv, query, conn=conn)
+                if status == 200:
+                    mine.append(time.perf_counter() - t0)
+                else:
+                    errs[str(status)] = errs.get(str(status), 0) + 1
+            except (OSError, http.client.HTTPException) as exc:
+                errs[type(exc).__name__] = errs.get(type(exc).__name__, 0) + 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
+        conn.close()
+        with lock:
+            lat.extend(mine)
+            for k, v in errs.items():
+                errors[k] = errors.get(k, 0) + v
+
+    ts = [threading.Thread(target=loop) for _ in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    out.put((lat, errors))
+
+
+def load(srv: Running, query: str, concurrency: int, duration: float) -> dict:
+    """Run `concurrency` clients for `duration` s; throughput, latency percentiles, errors."""
+    procs_n = min(concurrency, 2)  # two cores: two client processes, threads inside
+    ctx = mp.get_context("fork")
+    q: mp.Queue = ctx.Queue()
+    procs = []
+    for k in range(procs_n):
+        threads = concurrency // procs_n + (1 if k < concurrency % procs_n else 0)
+        p = ctx.Process(target=_client, args=(srv.port, srv.path, query, threads, duration, q))
+        p.start()
+        procs.append(p)
+    rss_peak = 0.0
+    t0 = time.monotonic()
+    results = []
+    while len(results) < procs_n:
+        with contextlib.suppress(Exception):
+            results.append(q.get(timeout=0.25))
+            continue
+        rss_peak = max(rss_peak, tree_rss_mb(srv.proc.pid))
+    elapsed = time.monotonic() - t0
+    for p in procs:
+        p.join()
+    rss_peak = max(rss_peak, tree_rss_mb(srv.proc.pid))
+    lat = sorted(x for r in results for x in r[0])
+    errors: dict[str, int] = {}
+    for r in results:
+        for k, v in r[1].items():
+            errors[k] = errors.get(k, 0) + v
+    n = len(lat)
+    return {
+        "ok": n, "errors": sum(errors.values()), "error_kinds": errors,
+        "elapsed_s": elapsed, "throughput": n / elapsed if elapsed else 0.0,
+        "p50_ms": 1000 * lat[n // 2] if n else None,
+        "p99_ms": 1000 * lat[min(n - 1, int(n * 0.99))] if n else None,
+        "mean_ms": 1000 * statistics.fmean(lat) if n else None,
+        "server_rss_mb": rss_peak,
+    }
+
+
+def rows(body: bytes) -> int | None:
+    try:
+        return len(json.loads(body)["results"]["bindings"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def in_process(store: Path, queries: dict[str, str], repeat: float = 2.0) -> dict:
+    """p50 of each query run by pyoxigraph in this process (serialised to JSON), no HTTP."""
+    import io
+
+    import pyoxigraph as ox
+
+    from kg.store import open_read_only
+
+    db = open_read_only(store)
+    out = {}
+    for name, text in queries.items():
+        lat = []
+        stop = time.monotonic() + repeat
+        while time.monotonic() < stop or len(lat) < 3:
+            t0 = time.perf_counter()
+            buf = io.BytesIO()
+            db.query(text, use_default_graph_as_union=True).serialize(
+                buf, format=ox.QueryResultsFormat.JSON)
+            lat.append(time.perf_counter() - t0)
+            if len(lat) >= 2000:
+                break
+        lat.sort()
+        out[name] = {"p50_ms": 1000 * lat[len(lat) // 2], "runs": len(lat),
+                     "rows": rows(buf.getvalue())}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="endpoint benchmark")
+    p.add_argument("--size", default="100k")
+    p.add_argument("--servers", default="kg,oxigraph,rdflib")
+    p.add_argument("--duration", type=float, default=3.0, help="seconds per run")
+    p.add_argument("--concurrency", default="1,8,32")
+    p.add_argument("--out", type=Path, default=None)
+    args = p.parse_args(argv)
+    store = WORK / "stores" / args.size / "store"
+    if not store.exists():
+        raise SystemExit(f"no store at {store}: run bench/build_bench.py --sizes {args.size}")
+    out = args.out or WORK / f"endpoint-{args.size}.json"
+    queries, sources = bench_queries(store)
+    conc = [int(c) for c in args.concurrency.split(",")]
+    result: dict = {"size": args.size, "duration_s": args.duration, "concurrency": conc,
+                    "query_sources": sources, "queries": queries, "runs": [],
+                    "in_process": in_process(store, queries), "servers": {}}
+    log_dir = WORK / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for name in args.servers.split(","):
+        t0 = time.monotonic()
+        srv = start(name, store, args.size, log_dir)
+        info = {"startup_s": time.monotonic() - t0, "idle_rss_mb": tree_rss_mb(srv.proc.pid),
+                "rows": {}}
+        print(f"[endpoint] {name} up in {info['startup_s']:.1f} s, "
+              f"RSS {info['idle_rss_mb']:.0f} MB", file=sys.stderr)
+        try:
+            for qname, text in queries.items():
+                try:
+                    status, body = request(srv, text, timeout=60)
+                    info["rows"][qname] = rows(body) if status == 200 else f"HTTP {status}"
+                except (OSError, http.client.HTTPException) as exc:
+                    info["rows"][qname] = f"{type(exc).__name__} (> 60 s)"
+                    # a server that cannot cancel keeps computing: restart it for the next query
+                    srv.stop()
+                    srv = start(name, store, args.size, log_dir)
+                    for c in conc:
+                        result["runs"].append({"server": name, "query": qname, "concurrency": c,
+                                               "skipped": "first request over 60 s"})
+                    continue
+                for c in conc:
+                    r = load(srv, text, c, args.duration)
+                    r.update(server=name, query=qname, concurrency=c)
+                    result["runs"].append(r)
+                    print(f"[endpoint] {name:9s} {qname:18s} c={c:<3d} "
+                          f"{r['throughput']:8.1f} req/s p50 {r['p50_ms'] or 0:8.1f} ms "
+                          f"p99 {r['p99_ms'] or 0:8.1f} ms err {r['errors']} "
+                          f"RSS {r['server_rss_mb']:.0f} MB", file=sys.stderr)
+                    if r["errors"] and r["ok"] == 0 and "timeout" in str(r["error_kinds"]):
+                        srv.stop()
+                        srv = start(name, store, args.size, log_dir)
+        finally:
+            srv.stop()
+        result["servers"][name] = info
+        out.write_text(json.dumps(result, indent=2))
+    out.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -207,7 +207,7 @@ def test_provenance_for_a_node_and_a_sentence(db: ox.Store) -> None:
         .read_text("utf-8").splitlines() if line.startswith("La Russie a accusé")}
 
 
-@pytest.mark.parametrize("bad", ["Q1 } UNION { ?s ?p ?o", "Q12\n", "q42", "Q0", "42"])
+@pytest.mark.parametrize("bad", ["Q1 } UNION { ?s ?p ?o", "Q" + "12\n", "q42", "Q0", "42"])
 def test_wikidata_parameter_rejects_anything_but_a_qid(bad: str) -> None:
     with pytest.raises(ParamError, match="wikidata"):
         CATALOGUE["claims-by-actor"].bind({"wikidata": bad})

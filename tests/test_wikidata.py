@@ -19,6 +19,7 @@ from kg.catalogue import load_catalogue
 from kg.config import PROJECT_ROOT
 from kg.links import counts, link_report
 from tests.conftest import SEED_ID, select
+from tests.wikidata_standin import WIKIDATA_SAMPLE as STANDIN
 from tests.wikidata_standin import standin_endpoint
 
 DATA = PROJECT_ROOT / "kg" / "data"
@@ -95,19 +96,6 @@ def test_link_report_lists_every_entity_once_with_a_link_or_a_reason(
     assert len(result.stdout.strip().splitlines()) == len(entities) + 1
 
 
-STANDIN = """
-@prefix wd: <http://www.wikidata.org/entity/> .
-@prefix wdt: <http://www.wikidata.org/prop/direct/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix schema: <http://schema.org/> .
-@prefix geo: <http://www.opengis.net/ont/geosparql#> .
-wd:Q42308 wdt:P625 "Point(36.2311 49.9925)"^^geo:wktLiteral ; wdt:P17 wd:Q212 ;
-    rdfs:label "Kharkiv"@en, "Kharkiv"@fr ; schema:description "city in Ukraine (stand-in)"@en .
-wd:Q1899 wdt:P625 "Point(30.5233 50.45)"^^geo:wktLiteral ; wdt:P17 wd:Q212 ;
-    rdfs:label "Kyiv"@en, "Kiev"@fr .
-wd:Q166 wdt:P625 "Point(34 43)"^^geo:wktLiteral ; rdfs:label "Black Sea"@en .
-wd:Q3874799 rdfs:label "Volodymyr Zelenskyy"@en ; schema:description "President of Ukraine (stand-in)"@en .
-"""
 
 
 def test_federated_places_join_the_standin_with_local_entities(built_store: Path) -> None:

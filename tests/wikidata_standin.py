@@ -11,6 +11,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pyoxigraph as ox
 
+# A few facts in Wikidata's shape (same IRIs and wdt: properties) for the linked items.
+WIKIDATA_SAMPLE = """
+@prefix wd: <http://www.wikidata.org/entity/> .
+@prefix wdt: <http://www.wikidata.org/prop/direct/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix schema: <http://schema.org/> .
+@prefix geo: <http://www.opengis.net/ont/geosparql#> .
+wd:Q42308 wdt:P625 "Point(36.2311 49.9925)"^^geo:wktLiteral ; wdt:P17 wd:Q212 ;
+    rdfs:label "Kharkiv"@en, "Kharkiv"@fr ; schema:description "city in Ukraine (stand-in)"@en .
+wd:Q1899 wdt:P625 "Point(30.5233 50.45)"^^geo:wktLiteral ; wdt:P17 wd:Q212 ;
+    rdfs:label "Kyiv"@en, "Kiev"@fr .
+wd:Q166 wdt:P625 "Point(34 43)"^^geo:wktLiteral ; rdfs:label "Black Sea"@en .
+wd:Q3874799 rdfs:label "Volodymyr Zelenskyy"@en ; schema:description "President of Ukraine (stand-in)"@en .
+"""
+
 
 @contextmanager
 def standin_endpoint(turtle: str) -> Iterator[tuple[str, list[str]]]:

@@ -15,12 +15,8 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 @pytest.fixture(scope="module")
-def seed_server(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Server]:
-    try:
-        store: Path = request.getfixturevalue("built_store")
-    except pytest.FixtureLookupError:
-        pytest.skip("no built_store fixture in tests/conftest.py yet")
-    srv = start_server(store, tmp_path_factory.mktemp("seed") / "server.log",
+def seed_server(built_store: Path, tmp_path_factory) -> Iterator[Server]:
+    srv = start_server(built_store, tmp_path_factory.mktemp("seed") / "server.log",
                        "--timeout", "10", "--workers", "2")
     yield srv
     stop_server(srv)

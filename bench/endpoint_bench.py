@@ -94,14 +94,16 @@ class Running:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-def start(name: str, store: Path, size: str, log_dir: Path) -> Running:
+def start(name: str, store: Path, size: str, log_dir: Path,
+          extra: list[str] | None = None) -> Running:
     """Start one server on a free loopback port and wait until it answers a query."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISPUTE_KG_")}
     env["NO_PROXY"] = "*"
     if name == "kg":
         cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "server.cli", "serve",
-               "--store", str(store), "--port", str(port), "--log-level", "warning"]
+               "--store", str(store), "--port", str(port), "--log-level", "warning",
+               *(extra or [])]
         path = "/sparql"
     elif name == "oxigraph":
         cmd = [str(OXIGRAPH), "serve-read-only", "--location", str(store.resolve()),

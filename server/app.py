@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from server import saved, saved_openapi
 from server.pages import LOCAL_ASSETS
 from server.settings import Settings
 from server.workers import WorkerPool
@@ -18,6 +19,7 @@ from server.workers import WorkerPool
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the worker pool starts with the app and stops with it."""
     settings = settings or Settings.from_env()
+    catalogue = saved.load(settings)  # a malformed .rq file stops the start, naming the file
     pool = WorkerPool(settings.store, settings.workers, settings.memory_limit_mb,
                       settings.queue_wait)
 
@@ -41,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.pool = pool
+    app.state.catalogue = catalogue
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
@@ -50,13 +53,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         "Content-Range", "Accept-Ranges", "Content-Disposition", "Link"],
         max_age=3600,
     )
-    from server.routers import discovery, dumps, linked_data, queries, sparql
+    from server.routers import discovery, disputes, dumps, linked_data, links, queries, sparql
 
     app.include_router(sparql.router)
     app.include_router(linked_data.router)
     app.include_router(discovery.router)
     app.include_router(queries.router)
+    app.include_router(disputes.router)
+    app.include_router(links.router)
     app.include_router(dumps.router)
+    saved_openapi.install(app, catalogue)
     local = settings.local_ui_assets
     if local is not None:
         app.mount(LOCAL_ASSETS, StaticFiles(directory=str(local), check_dir=False), name="ui")

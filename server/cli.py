@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from kg.cli import app
+from kg.config import QUERIES_DIR
 from server.settings import CDN_ASSETS, ENV_PREFIX, WIKIDATA_SPARQL
 
 E = ENV_PREFIX
@@ -62,13 +63,27 @@ def serve(
     queue_wait: Annotated[
         float, typer.Option(envvar=E + "QUEUE_WAIT", help="Seconds to wait for a free worker.")
     ] = 2.0,
+    queries: Annotated[
+        Path, typer.Option(envvar=E + "QUERIES_DIR", help="Folder of saved queries (*.rq).")
+    ] = QUERIES_DIR,
+    wikidata_endpoint: Annotated[
+        str, typer.Option(envvar=E + "WIKIDATA_ENDPOINT",
+                          help="Where saved queries' SERVICE calls to Wikidata go.")
+    ] = WIKIDATA_SPARQL,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve the SPARQL endpoint, Linked Data pages and query UI (builds the store if missing)."""
     import uvicorn
 
+    from kg.annotations import AnnotationError
+    from kg.catalogue import load_catalogue
     from kg.store import current_build
 
+    try:  # a malformed saved query is a startup error naming its file
+        load_catalogue(queries)
+    except AnnotationError as exc:
+        typer.echo(f"error: saved queries: {exc}", err=True)
+        raise typer.Exit(1) from None
     if current_build(store) is None:
         from kg.build import build  # imported lazily: the build is only needed the first time
 
@@ -87,6 +102,8 @@ def serve(
         "MAX_BODY_BYTES": str(max_body_bytes),
         "MEMORY_LIMIT_MB": str(memory_limit_mb),
         "QUEUE_WAIT": str(queue_wait),
+        "QUERIES_DIR": str(Path(queries).resolve()),
+        "WIKIDATA_ENDPOINT": wikidata_endpoint,
     }
     for key, val in values.items():
         os.environ[E + key] = val

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.config import DEFAULT_BASE, DEFAULT_SEEDS, DEFAULT_STORE
+from kg.config import DEFAULT_BASE, DEFAULT_SEEDS, DEFAULT_STORE, QUERIES_DIR
 
 ENV_PREFIX = "DISPUTE_KG_"
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
@@ -41,6 +41,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)
     service_allow: tuple[str, ...] = (WIKIDATA_SPARQL,)
     ui_assets: str = CDN_ASSETS  # URL prefix, or a local directory holding yasgui.min.{js,css}
+    queries_dir: Path = QUERIES_DIR  # the saved queries (*.rq), served everywhere
+    wikidata_endpoint: str = WIKIDATA_SPARQL  # where saved queries' SERVICE calls to Wikidata go
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -60,6 +62,8 @@ class Settings:
             cors_origins=_split(_env("CORS_ORIGINS", " ".join(d.cors_origins))),
             service_allow=_split(_env("SERVICE_ALLOW", " ".join(d.service_allow))),
             ui_assets=_env("UI_ASSETS", d.ui_assets),
+            queries_dir=Path(_env("QUERIES_DIR", str(d.queries_dir))),
+            wikidata_endpoint=_env("WIKIDATA_ENDPOINT", d.wikidata_endpoint),
         )
 
     @property

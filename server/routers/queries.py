@@ -1,5 +1,193 @@
-"""Router placeholder: filled by the queries work (issue 4)."""
+"""Saved queries served from the `.rq` files: catalogue, pages, twins, UI tabs, SHACL examples.
 
-from fastapi import APIRouter
+The per-query OpenAPI operations come from server.saved_openapi; `kg query NAME` from kg.cli.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from kg.catalogue import ParamError, SavedQuery
+from server import protocol, saved
+from server.data import settings_of
+from server.errors import error_response, outcome_error
+from server.iris import prefixes
+from server.result_table import table
+from server.saved_openapi import twin_extensions
+from server.service_description import endpoint_url
+from server.sparql_examples import EXAMPLE_PREFIXES, example_triples
+from server.templating import TEMPLATES
+
+router = APIRouter(tags=["Saved queries"])
+EXTENSIONS = {"json": "json", "csv": "csv", "tsv": "tsv", "ttl": "turtle", "jsonld": "jsonld",
+              "nt": "ntriples"}
+
+
+def saved_query_tabs() -> list[dict[str, str]]:
+    """Every saved query as a query-UI tab: {name, title, query}."""
+    return [{"name": q.name, "title": q.title["en"], "query": q.query}
+            for q in saved.current().values()]
+
+
+def editor_link(request: Request, q: SavedQuery) -> str:
+    """The YASGUI page with the query in a new tab (YASGUI reads `#query=&tabTitle=`)."""
+    path = request.url_for("sparql").path
+    return f"{path}#query={quote(q.query, safe='')}&tabTitle={quote(q.title['en'], safe='')}"
+
+
+def _entry(request: Request, q: SavedQuery) -> dict[str, Any]:
+    root = str(request.base_url)
+    page = f"{root}queries/{q.name}"
+    return {
+        "name": q.name,
+        "title": q.title,
+        "description": q.description,
+        "kind": q.kind,
+        "params": [{"name": p.name, "type": p.type, "description": p.description,
+                    "default": p.default, "allowed": list(p.allowed) or None,
+                    "example": p.example or q.example.get(p.name)} for p in q.params],
+        "query": q.query,
+        "links": {
+            "page": page,
+            **{ext: f"{page}.{ext}" for ext in twin_extensions(q)},
+            "editor": root.rstrip("/") + editor_link(request, q),
+            "openapi": f"{root}docs#/Saved%20queries/{q.name}",
+            "sparql_example": f"{root}.well-known/sparql-examples/{q.name}",
+        },
+    }
+
+
+def _catalogue_json(request: Request) -> JSONResponse:
+    entries = [_entry(request, q) for q in saved.catalogue_of(request).values()]
+    return JSONResponse({"queries": entries}, headers={"Vary": "Accept"})
+
+
+@router.get("/queries.json", summary="The saved-query catalogue as JSON")
+async def catalogue_json(request: Request) -> JSONResponse:
+    """Every saved query: name, titles, description, typed parameters, links."""
+    return _catalogue_json(request)
+
+
+@router.get("/queries", summary="The saved-query catalogue (HTML or JSON by Accept)")
+async def catalogue(request: Request) -> Response:
+    """HTML for browsers, JSON otherwise."""
+    if not protocol.prefers_html(request.headers.get("accept")):
+        return _catalogue_json(request)
+    entries = [_entry(request, q) for q in saved.catalogue_of(request).values()]
+    return TEMPLATES.TemplateResponse(request, "queries.html", {"entries": entries},
+                                      headers={"Vary": "Accept", "Link": '</queries.json>; '
+                                               'rel="alternate"; type="application/json"'})
+
+
+def _resolve(request: Request, name: str) -> tuple[SavedQuery, str | None] | None:
+    """The saved query a path names, and the format its extension fixes (None: negotiate)."""
+    catalogue = saved.catalogue_of(request)
+    if name in catalogue:
+        return catalogue[name], None
+    stem, _, ext = name.rpartition(".")
+    q = catalogue.get(stem)
+    if q is None or ext not in twin_extensions(q):
+        return None
+    return q, EXTENSIONS[ext]
+
+
+def _links(q: SavedQuery, query_string: str) -> str:
+    suffix = f"?{query_string}" if query_string else ""
+    links = [f'</queries/{q.name}{suffix}>; rel="alternate"; type="text/html"']
+    for ext in twin_extensions(q):
+        fmt = protocol.BY_NAME[EXTENSIONS[ext]]
+        links.append(f'</queries/{q.name}.{ext}{suffix}>; rel="alternate"; '
+                     f'type="{fmt.media_type}"')
+    return ", ".join(links)
+
+
+def _param_error(exc: ParamError) -> JSONResponse:
+    return error_response(422, "bad-parameter", str(exc), parameter=exc.param)
+
+
+@router.get("/queries/{name}", include_in_schema=False)
+async def saved_query(request: Request, name: str) -> Response:
+    """A saved query's page, or its results as JSON/CSV/TSV (by extension or Accept)."""
+    found = _resolve(request, name)
+    if found is None:
+        return error_response(404, "not-found", f"no saved query {name!r}; see /queries")
+    q, fmt = found
+    query_string = urlencode(request.query_params.multi_items())
+    headers = {"Vary": "Accept", "Link": _links(q, query_string)}
+    html = fmt is None and protocol.prefers_html(request.headers.get("accept"))
+    try:
+        values = saved.query_values(request.query_params.multi_items())
+        q.bind(values)  # validate before choosing a format or running anything
+    except ParamError as exc:
+        if html:
+            return await _page(request, q, dict(request.query_params), headers, error=exc)
+        return _param_error(exc)
+    if html:
+        return await _page(request, q, values, headers)
+    if fmt is None:
+        offered = protocol.RESULT_FORMATS if q.kind in ("SELECT", "ASK") \
+            else protocol.GRAPH_FORMATS
+        try:
+            fmt = protocol.negotiate(offered, request.headers.get("accept"), None,
+                                     request.headers.get("accept-charset")).name
+        except protocol.NotAcceptable as exc:
+            return error_response(406, "not-acceptable", str(exc))
+    outcome = await saved.execute(request, q, values, fmt)
+    if not outcome.ok:
+        return outcome_error(outcome, request.app.state.pool.retry_after(
+            settings_of(request).timeout))
+    return Response(outcome.body, media_type=protocol.BY_NAME[fmt].content_type,
+                    headers={**headers, "Cache-Control": "no-cache"})
+
+
+async def _page(request: Request, q: SavedQuery, values: dict[str, str],
+                headers: dict[str, str], error: ParamError | None = None) -> Response:
+    """The HTML page: form, query text, editor link and the result table."""
+    settings = settings_of(request)
+    context: dict[str, Any] = {"q": q, "entry": _entry(request, q), "values": values,
+                               "editor": editor_link(request, q), "error": None,
+                               "table": None, "graph": None,
+                               "query_string": urlencode(request.query_params.multi_items())}
+    status = 200
+    if error is not None:
+        context["error"] = {"parameter": error.param, "message": str(error)}
+        status = 422
+    else:
+        graph = q.kind in ("CONSTRUCT", "DESCRIBE")
+        outcome = await saved.execute(request, q, values, "turtle" if graph else "json")
+        if not outcome.ok:
+            context["error"] = {"parameter": None, "message": outcome.message}
+            status = outcome.status
+        elif graph:
+            context["graph"] = outcome.body.decode("utf-8")
+        else:
+            context["table"] = table(json.loads(outcome.body), settings.base_iri)
+    return TEMPLATES.TemplateResponse(request, "query.html", context, status_code=status,
+                                      headers=headers)
+
+
+@router.get("/.well-known/sparql-examples", summary="The saved queries as SHACL executables")
+async def sparql_examples(request: Request) -> Response:
+    """SIB's convention: each saved query a `sh:SPARQLExecutable` (Turtle or JSON-LD)."""
+    formats = (protocol.TURTLE, protocol.JSONLD, protocol.NTRIPLES)
+    try:
+        fmt = protocol.negotiate(formats, request.headers.get("accept"),
+                                 request.query_params.get("format"))
+    except protocol.NotAcceptable as exc:
+        return error_response(406, "not-acceptable", str(exc))
+    except protocol.UnknownFormat as exc:
+        return error_response(400, "bad-format", str(exc))
+    settings = settings_of(request)
+    triples = example_triples(saved.catalogue_of(request), str(request.base_url),
+                              endpoint_url(request), settings.base_iri)
+    pfx = {**prefixes(settings.base_iri), **EXAMPLE_PREFIXES,
+           "ex": f"{request.base_url}.well-known/sparql-examples/"}
+    kwargs = {"prefixes": pfx} if fmt.name in ("turtle", "jsonld") else {}
+    body = ox.serialize(triples, format=fmt.oxigraph(), **kwargs)
+    return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})

@@ -1,0 +1,202 @@
+"""The dispute view, assembled from saved-query rows only (disputes, attributions, denials,
+casualty-figures, quotes, unverified-claims, evidence, incidents, timeline): what it shows is
+exactly what a researcher gets from those queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from server.data import Binding, value
+from server.iris import href
+from server.resource_view import Link
+from server.saved import rows
+
+Rows = list[Binding]
+
+
+@dataclass
+class ClaimCard:
+    claim: Link
+    claimant: Link
+    stance: str
+    content: str
+    medium: str = ""
+    figures: list[str] = field(default_factory=list)
+    quotes: list[Link] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Side:
+    label: str
+    claims: list[ClaimCard] = field(default_factory=list)
+
+
+@dataclass
+class DisputeBox:
+    dispute: Link
+    rule: Link
+    sides: list[Side] = field(default_factory=list)
+
+
+@dataclass
+class Aspect:
+    label: str
+    disputes: list[DisputeBox] = field(default_factory=list)
+
+
+def link(row: Binding, var: str, base: str, label_var: str | None = None) -> Link:
+    iri = value(row, var)
+    return Link(value(row, label_var or var + "Label") or iri, href(iri, base), iri)
+
+
+def slug(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def span_href(claim: str, base: str, begin: str, end: str) -> str:
+    """The quote's row on its article page: claims are `id/claim/<article>/<slug>`."""
+    article = claim[len(base + "id/claim/"):].split("/", 1)[0]
+    return f"/id/article/{article}#span-{begin}-{end}"
+
+
+def _by(rows_: Rows, var: str) -> dict[str, Rows]:
+    out: dict[str, Rows] = defaultdict(list)
+    for r in rows_:
+        out[value(r, var)].append(r)
+    return out
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(i for i in items if i))
+
+
+class Sources:
+    """The rows of the saved queries one incident page needs, indexed by claim."""
+
+    def __init__(self, base: str, figures: Rows, attributions: Rows, denials: Rows,
+                 quotes: Rows, unverified: Rows, evidence: Rows) -> None:
+        self.base = base
+        self.figures = _by(figures, "claim")
+        self.attributions = _by(attributions, "claim")
+        self.denials = _by(denials, "claim")
+        self.quotes = _by(quotes, "claim")
+        self.unverified = _by(unverified, "claim")
+        self.evidence = _by(evidence, "claim")
+
+    def figure_texts(self, claim: str) -> list[str]:
+        return _unique([f"{value(r, 'kindLabel')}: {value(r, 'qualifierLabel')} {value(r, 'count')}"
+                        for r in self.figures[claim]])
+
+    def card(self, row: Binding) -> ClaimCard:
+        claim = value(row, "claim")
+        quotes = [Link(value(r, "quote"), span_href(claim, self.base, value(r, "begin"),
+                                                     value(r, "end")))
+                  for r in self.quotes[claim]]
+        status = [f"{value(r, 'statusLabel')} (according to {value(r, 'statedByLabel')})"
+                  if value(r, "statedByLabel") else value(r, "statusLabel")
+                  for r in self.unverified[claim]]
+        return ClaimCard(
+            claim=Link(slug(claim), href(claim, self.base), claim),
+            claimant=link(row, "claimant", self.base),
+            stance=value(row, "stanceLabel"), content=value(row, "content"),
+            medium=value(row, "medium"), figures=self.figure_texts(claim),
+            quotes=list({q.href: q for q in quotes}.values()), status=_unique(status),
+            evidence=_unique([value(r, "evidenceLabel") for r in self.evidence[claim]]))
+
+    def side_of(self, row: Binding, aspect: str, rule: str) -> str:
+        """The position a claim takes on the disputed aspect (polarity for assertion-denial)."""
+        claim = value(row, "claim")
+        if value(row, "valueLabel"):  # a disputes query that names the value wins
+            return value(row, "valueLabel")
+        if slug(rule) == "assertion-denial":
+            return "denies" if claim in self.denials else "affirms"
+        attributed = self.attributions[claim]
+        values: list[str] = []
+        if aspect == "perpetrator":
+            values = [value(r, "perpetratorLabel") for r in attributed]
+        elif aspect in ("cause", "event-type"):
+            values = [value(r, "eventType") for r in attributed]
+        elif aspect.startswith("casualty"):
+            values = self.figure_texts(claim)
+        return "; ".join(_unique(values)) or f"{value(row, 'stanceLabel')} ({aspect} not stated)"
+
+
+def aspects(disputes: Rows, sources: Sources) -> list[Aspect]:
+    """Disputes grouped by aspect, each with its claims grouped into sides."""
+    base = sources.base
+    out: dict[str, Aspect] = {}
+    boxes: dict[tuple[str, str], DisputeBox] = {}
+    for r in disputes:
+        aspect_iri, dispute = value(r, "aspect"), value(r, "dispute")
+        aspect = out.setdefault(aspect_iri, Aspect(value(r, "aspectLabel")))
+        key = (aspect_iri, dispute)
+        if key not in boxes:
+            boxes[key] = DisputeBox(Link(slug(dispute), href(dispute, base), dispute),
+                                    link(r, "rule", base))
+            aspect.disputes.append(boxes[key])
+        box = boxes[key]
+        label = sources.side_of(r, slug(aspect_iri), value(r, "rule"))
+        side = next((s for s in box.sides if s.label == label), None)
+        if side is None:
+            side = Side(label)
+            box.sides.append(side)
+        if all(c.claim.note != value(r, "claim") for c in side.claims):
+            side.claims.append(sources.card(r))
+    return list(out.values())
+
+
+async def incident_page(request: Request, incident: str, base: str, lang: str) -> dict | None:
+    """Everything the page of one incident shows, or None if no incident has that IRI."""
+    incidents = [r for r in await rows(request, "incidents", lang=lang)
+                 if value(r, "incident") == incident]
+    if not incidents:
+        return None
+    one = {"incident": incident, "lang": lang}
+    disputes = await rows(request, "disputes", **one)
+    sources = Sources(
+        base,
+        figures=await rows(request, "casualty-figures", **one),
+        attributions=await rows(request, "attributions", **one),
+        denials=[r for r in await rows(request, "denials", lang=lang)
+                 if value(r, "incident") == incident],
+        quotes=await rows(request, "quotes", lang=lang),
+        unverified=await rows(request, "unverified-claims", lang=lang),
+        evidence=await rows(request, "evidence", lang=lang),
+    )
+    timeline = [{"date": value(r, "date"), "what": link(r, "what", base, "label"),
+                 "expression": value(r, "expression"), "according_to": value(r, "accordingTo"),
+                 "current": value(r, "what") == incident}
+                for r in await rows(request, "timeline", lang=lang)]
+    first = incidents[0]
+    return {
+        "incident": link(first, "incident", base, "label"),
+        "facts": {k: _unique([value(r, k) for r in incidents])
+                  for k in ("attestation", "place", "date", "expression", "destroyed")},
+        "aspects": aspects(disputes, sources),
+        "timeline": timeline,
+    }
+
+
+async def incident_list(request: Request, base: str, lang: str) -> list[dict]:
+    """Every incident with its disputes (aspect, rule, claimants)."""
+    by_incident = _by(await rows(request, "disputes", lang=lang), "incident")
+    out: dict[str, dict] = {}
+    for r in await rows(request, "incidents", lang=lang):
+        iri = value(r, "incident")
+        if iri in out:
+            continue
+        disputes: dict[str, dict] = {}
+        for d in by_incident.get(iri, []):
+            entry = disputes.setdefault(value(d, "dispute"), {
+                "rule": value(d, "ruleLabel"), "aspects": [], "claimants": []})
+            entry["aspects"] = _unique([*entry["aspects"], value(d, "aspectLabel")])
+            entry["claimants"] = _unique([*entry["claimants"], value(d, "claimantLabel")])
+        out[iri] = {"incident": link(r, "incident", base, "label"), "slug": slug(iri),
+                    "attestation": value(r, "attestation"), "date": value(r, "date"),
+                    "disputes": list(disputes.values())}
+    return list(out.values())

@@ -58,8 +58,11 @@ def _child(seeds: str, store: str, shacl: bool, dumps: bool) -> None:
 
     marks: list[tuple[str, float]] = []
     start = time.perf_counter()
-    report = build(Path(seeds), Path(store), shacl=shacl, dumps=dumps,
-                   progress=lambda name: marks.append((name, time.perf_counter() - start)))
+    def progress(name: str) -> None:
+        marks.append((name, time.perf_counter() - start))
+        print(f"step {name} at {marks[-1][1]:.1f} s", file=sys.stderr, flush=True)
+
+    report = build(Path(seeds), Path(store), shacl=shacl, dumps=dumps, progress=progress)
     wall = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
     claims = sum(1 for q in report.quads if q.predicate.value.endswith("#Claim")
@@ -72,13 +75,20 @@ def _child(seeds: str, store: str, shacl: bool, dumps: bool) -> None:
     }))
 
 
-def run_build(size: str, shacl: bool, dumps: bool = True) -> dict:
+def run_build(size: str, shacl: bool, dumps: bool = True, timeout: float | None = None) -> dict:
     seeds, store = corpus(size), store_for(size)
     store.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, __file__, "--child", str(seeds), str(store),
            "--shacl" if shacl else "--no-shacl", "--dumps" if dumps else "--no-dumps"]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        steps = [ln for ln in err.splitlines() if ln.startswith("step ")]
+        return {"size": size, "dnf": True, "killed_after_s": timeout,
+                "last_step": steps[-1] if steps else "validate", "steps": steps}
     if proc.returncode != 0:
         raise RuntimeError(f"build of {size} failed:\n{proc.stderr[-4000:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -128,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=WORK / "build.json")
     p.add_argument("--no-shacl-samples", action="store_true")
     p.add_argument("--shacl-samples", default="3,10,30")
+    p.add_argument("--timeout", type=float, default=900.0, help="seconds before a build is "
+                   "stopped and reported as not finished")
     args = p.parse_args(argv)
     results = {"builds": [], "shacl_samples": []}
     if args.out.exists():
@@ -139,9 +151,15 @@ def main(argv: list[str] | None = None) -> int:
         seeds = corpus(size)
         # The seed is small enough for the full SHACL check, as `kg build` does by default.
         shacl = size == "seed"
-        r = run_build(size, shacl=shacl)
+        r = run_build(size, shacl=shacl, timeout=args.timeout)
         r["seeds"] = os.path.relpath(seeds, ROOT)
         results["builds"] = [b for b in results["builds"] if b["size"] != size] + [r]
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2))
+        if r.get("dnf"):
+            print(f"[build] {size}: NOT FINISHED after {args.timeout:.0f} s ({r['last_step']})",
+                  file=sys.stderr)
+            continue
         t = r["timings"]
         print(f"[build] {size}: {r['articles']} articles, {r['quads']} quads, "
               f"{r['disputes']} disputes, wall {r['wall_s']:.1f} s, "

@@ -279,12 +279,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=float, default=3.0, help="seconds per run")
     p.add_argument("--concurrency", default="1,8,32")
     p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--queries", default="", help="comma-separated subset of the query names")
     args = p.parse_args(argv)
     store = WORK / "stores" / args.size / "store"
     if not store.exists():
         raise SystemExit(f"no store at {store}: run bench/build_bench.py --sizes {args.size}")
     out = args.out or WORK / f"endpoint-{args.size}.json"
     queries, sources = bench_queries(store)
+    if args.queries:
+        keep = args.queries.split(",")
+        queries = {k: v for k, v in queries.items() if k in keep}
+        sources = {k: v for k, v in sources.items() if k in keep}
     conc = [int(c) for c in args.concurrency.split(",")]
     result: dict = {"size": args.size, "duration_s": args.duration, "concurrency": conc,
                     "query_sources": sources, "queries": queries, "runs": [],

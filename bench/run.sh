@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Run every benchmark on a fresh machine and write bench/results/latest.md and the plots.
+#   bench/run.sh           seed and ~100k corpora (and ~1M, bounded by BUILD_TIMEOUT)
+#   bench/run.sh --full    adds the ~10M corpus
+# Peers are installed into their own venvs under bench/work/ (git-ignored), never into .venv:
+#   bench/work/venv-oxigraph  the `oxigraph` CLI (oxigraph serve-read-only)
+#   bench/work/peers          rdflib-endpoint, and matplotlib for the plots
+# Soak and fault tests run separately: bench/soak.py, bench/fault.py (each prints PASS/FAIL).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+SIZES="seed,100k,1m"; [ "${1:-}" = "--full" ] && SIZES="$SIZES,10m"
+BUILD_TIMEOUT="${BUILD_TIMEOUT:-900}"
+DURATION="${DURATION:-3}"
+bash scripts/setup.sh
+mkdir -p bench/work bench/results
+pip_install() {  # venv, packages...
+  local venv="$1"; shift
+  [ -x "$venv/bin/python" ] || "$PYTHON" -m venv "$venv"
+  local stamp="$venv/.installed-$(echo "$*" | sha256sum | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
+    touch "$stamp"
+  fi
+}
+pip_install bench/work/venv-oxigraph oxigraph
+pip_install bench/work/peers rdflib-endpoint matplotlib
+.venv/bin/python bench/build_bench.py --sizes "$SIZES" --timeout "$BUILD_TIMEOUT"
+for size in ${SIZES//,/ }; do
+  if [ -e "bench/work/stores/$size/store" ] \
+     && .venv/bin/python -c "import json,sys; b=[x for x in json.load(open('bench/work/build.json'))['builds'] if x['size']=='$size']; sys.exit(0 if b and not b[0].get('dnf') else 1)"; then
+    # the saved dispute queries do not scale past the seed (see bench/README.md): bounded to
+    # the seed until that is fixed; the other queries run at every size
+    queries=""; [ "$size" = "seed" ] || queries="point-lookup,denial-join,text-filter"
+    .venv/bin/python bench/endpoint_bench.py --size "$size" --duration "$DURATION" \
+      ${queries:+--queries "$queries"}
+  else
+    echo "no finished build for $size: endpoint benchmark skipped" >&2
+  fi
+done
+bench/work/peers/bin/python bench/report.py

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.data import Binding
-from server.iris import href, qname
+from server.iris import href, local_path, qname
 from server.resource_view import Link
 
 
@@ -30,7 +30,9 @@ def cell(row: Binding, var: str, base: str, label: str = "") -> Link | None:
         return None
     if term["type"] == "uri":
         iri = term["value"]
-        return Link(label or qname(iri, base), href(iri, base), iri)
+        path = local_path(iri, base)
+        text = label or (path.lstrip("/") if path and path.startswith("/id/") else qname(iri, base))
+        return Link(text, href(iri, base), iri)
     if term["type"] == "bnode":
         return Link("_:" + term["value"])
     lang = term.get("xml:lang")

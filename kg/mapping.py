@@ -565,12 +565,22 @@ def build_registry(articles: Iterable[Article]) -> tuple[Registry, list[Annotati
 
 
 def map_articles(articles: list[Article], iris: Iris) -> tuple[list[Quad], list[AnnotationError]]:
-    """Map every article into its own named graph; return all quads and all errors."""
+    """Map every article into its own named graph; return all quads and all errors.
+
+    A triple several articles state (a shared entity's label or type) is kept once, in the graph
+    of the first of them: pyoxigraph's union default graph repeats a triple once per graph that
+    holds it, which would multiply every join on shared entities. Each article's evidence
+    (its mentions) is its own and stays in its graph.
+    """
     registry, errors = build_registry(articles)
     quads: list[Quad] = []
+    first_graph: dict[tuple[Any, Any, Any], NamedNode] = {}
     for article in articles:
         mapper = Mapper(article, iris, registry)
         mapper.map()
-        quads += mapper.quads
+        for quad in mapper.quads:
+            key = (quad.subject, quad.predicate, quad.object)
+            if first_graph.setdefault(key, quad.graph_name) == quad.graph_name:
+                quads.append(quad)
         errors += mapper.errors
     return quads, errors

@@ -174,3 +174,10 @@ def test_rules_find_figure_and_event_type_disputes_across_articles(two_articles:
         by_aspect.setdefault(r["aspect"].rsplit("/", 1)[1], set()).add(r["claim"].rsplit("/", 1)[1])
     assert by_aspect["casualty-figure"] == {"russian-source-toll", "ua-officials-kharkiv-toll"}
     assert by_aspect["event-type"] == {"russian-source-toll", "bbc-double-missile-attack"}
+
+
+def test_a_triple_two_articles_state_is_stored_once(two_articles: ox.Store) -> None:
+    """The union default graph would otherwise answer it once per graph."""
+    rows = select(two_articles, """SELECT ?label WHERE {
+        <https://w3id.org/dispute-kg/id/actor/zelensky> rdfs:label ?label }""")
+    assert sorted(r["label"] for r in rows) == ["Volodymyr Zelensky", "Volodymyr Zelenskyy"]

@@ -11,6 +11,8 @@ must appear in the SELECT projection and constrain through a required triple pat
 comparison; an optional one filters with `FILTER(COALESCE(?value = ?param, true))` (all rows when
 unset). Never use a parameter only inside OPTIONAL: it would be stamped on rows it does not
 match. tests/test_saved_queries.py checks every parameter with a value that matches nothing.
+A parameter with a default also names it in the text (`COALESCE(?lang, "en")`), so the query
+gives the same rows when run as written in the editor.
 """
 
 from __future__ import annotations

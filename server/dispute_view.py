@@ -111,10 +111,12 @@ class Sources:
     def side_of(self, row: Binding, aspect: str, rule: str) -> str:
         """The position a claim takes on the disputed aspect (polarity for assertion-denial)."""
         claim = value(row, "claim")
-        if value(row, "valueLabel"):  # a disputes query that names the value wins
+        if slug(rule) == "assertion-denial":  # the sides are the polarity of each claim
+            polarity = value(row, "polarity")
+            negative = polarity.endswith("#negative") if polarity else claim in self.denials
+            return "denies" if negative else "affirms"
+        if value(row, "valueLabel"):  # the value the claim gives on the disputed aspect
             return value(row, "valueLabel")
-        if slug(rule) == "assertion-denial":
-            return "denies" if claim in self.denials else "affirms"
         attributed = self.attributions[claim]
         values: list[str] = []
         if aspect == "perpetrator":

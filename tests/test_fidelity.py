@@ -163,6 +163,9 @@ def test_no_unverified_qid_in_any_tracked_file() -> None:
                            text=True, check=True).stdout.split()
     pattern = re.compile(r"(?:wd:|wikidata\.org/(?:entity|wiki)/)Q[0-9]+|\bQ[0-9]{2,9}\b")
     found: dict[str, str] = {}
+    # The one exception: the verbatim copy of the researched non-links, whose notes name an ID
+    # only to say that ID is NOT the entity (a wrong candidate). It is never read as a link.
+    files = [f for f in files if f != "kg/data/unverified.tsv"]
     for name in files:
         path = PROJECT_ROOT / name
         if not path.is_file() or path.stat().st_size > 2_000_000:

@@ -298,7 +298,7 @@ PAYLOADS = [
     '"; DROP', "Q1 } UNION {", "2026-01-02\"^^<http://www.w3.org/2001/XMLSchema#date> }",
     "1 } UNION { ?s ?p ?o }", "$lang", "?lang", "\\u0022", "en' || true || '",
 ]
-NOTHING = {"iri": "https://example.invalid/nothing", "wikidata-id": "Q999999999",
+NOTHING = {"iri": "https://example.invalid/nothing", "wikidata-id": "Q" + "9" * 9,
            "date": "1900-01-01", "integer": "99999", "string": "zz-nothing",
            "lang-string": "zz-nothing@en"}
 

@@ -108,7 +108,7 @@ class Evaluator:
         except SyntaxError as exc:
             return Outcome(400, form=checked.form, error="syntax-error", message=str(exc))
         except Exception as exc:  # evaluation errors: SERVICE failures, type errors...
-            return Outcome(500, form=checked.form, error="query-failed", message=str(exc))
+            return _failed(exc, checked)
         buffer = CappedBuffer(job.max_bytes)
         try:
             results.serialize(buffer, format=OX_FORMATS[fmt])
@@ -121,7 +121,7 @@ class Evaluator:
                 return Outcome(507, form=checked.form, error="result-too-large",
                                message=f"the result is larger than {job.max_bytes} bytes",
                                details={"limit": job.max_bytes})
-            return Outcome(500, form=checked.form, error="query-failed", message=str(exc))
+            return _failed(exc, checked)  # results are lazy: SERVICE calls happen here
         return Outcome(200, body=bytes(buffer.data), form=checked.form, format=fmt)
 
     @staticmethod
@@ -136,3 +136,12 @@ class Evaluator:
         elif not checked.has_dataset:
             kwargs["use_default_graph_as_union"] = True
         return kwargs
+
+
+def _failed(exc: Exception, checked: CheckedQuery) -> Outcome:
+    """An evaluation error; pyoxigraph's HTTP client failing (OSError) in a federated query
+    means a remote endpoint is down, which is not this server's fault: 503."""
+    if isinstance(exc, OSError) and checked.services:
+        return Outcome(503, form=checked.form, error="service-unavailable",
+                       message=f"a remote SPARQL endpoint this query calls did not answer: {exc}")
+    return Outcome(500, form=checked.form, error="query-failed", message=str(exc))

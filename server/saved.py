@@ -8,7 +8,6 @@ files, see kg.federation).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -68,16 +67,7 @@ async def execute(request: Request, saved: SavedQuery, values: dict[str, str],
     job = Job(query=query_text(saved, settings), results_format=fmt, graph_format=fmt,
               max_bytes=settings.max_result_bytes, service_allow=allow,
               substitutions=substitutions)
-    outcome: Outcome = await request.app.state.pool.execute(job, settings.timeout)
-    if outcome.status == 500 and outcome.error == "query-failed" and is_federated(saved):
-        return Outcome(503, error="service-unavailable", message="a remote SPARQL endpoint this "
-                       f"query calls did not answer: {outcome.message}")
-    return outcome
-
-
-def is_federated(saved: SavedQuery) -> bool:
-    """Whether the query calls another endpoint (SERVICE), whose failures are not ours."""
-    return re.search(r"(?i)\bSERVICE\b", saved.query) is not None
+    return await request.app.state.pool.execute(job, settings.timeout)
 
 
 async def rows(request: Request, name: str, **values: str) -> list[Binding]:

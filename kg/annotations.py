@@ -398,3 +398,19 @@ def load_model(path: Path, model: type[_Model]) -> tuple[Any, Locator]:
         return model.model_validate(data), locator
     except ValidationError as exc:
         raise AnnotationErrors(_pydantic_errors(locator, exc)) from None
+
+
+SCHEMAS = {"annotations.schema.json": Annotations, "article.schema.json": ArticleMeta}
+
+
+def json_schemas() -> dict[str, str]:
+    """The JSON Schemas of the two input files, generated from the models (file name → text)."""
+    import json
+
+    out = {}
+    for name, model in SCHEMAS.items():
+        schema = model.model_json_schema()
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["$id"] = f"https://w3id.org/dispute-kg/schema/{name}"
+        out[name] = json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    return out

@@ -136,6 +136,17 @@ def query(
 
 
 @app.command()
+def schema(out_dir: Annotated[Path, typer.Option("--out", help="folder to write into")] =
+           DEFAULT_SEEDS) -> None:
+    """Write the JSON Schemas of annotations.yaml and article.yaml, generated from the models."""
+    from kg.annotations import json_schemas
+
+    for name, text in json_schemas().items():
+        (out_dir / name).write_text(text, encoding="utf-8")
+        err.print(f"wrote {out_dir / name}", highlight=False)
+
+
+@app.command()
 def links(store: StoreOpt = DEFAULT_STORE,
           fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
           lang: Annotated[str, typer.Option(help="label language: en or fr")] = "en") -> None:

@@ -181,3 +181,10 @@ def test_a_triple_two_articles_state_is_stored_once(two_articles: ox.Store) -> N
     rows = select(two_articles, """SELECT ?label WHERE {
         <https://w3id.org/dispute-kg/id/actor/zelensky> rdfs:label ?label }""")
     assert sorted(r["label"] for r in rows) == ["Volodymyr Zelensky", "Volodymyr Zelenskyy"]
+
+
+def test_committed_json_schemas_are_generated_from_the_models() -> None:
+    from kg.annotations import json_schemas
+
+    for name, text in json_schemas().items():
+        assert (SEEDS / name).read_text(encoding="utf-8") == text, f"run `kg schema` ({name})"

@@ -11,28 +11,30 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from server import saved, saved_openapi
+from server.backend import Backend, EmbeddedBackend, RemoteBackend
 from server.pages import LOCAL_ASSETS
 from server.settings import Settings
 from server.workers import WorkerPool
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the worker pool starts with the app and stops with it."""
+    """Build the app; the query backend starts with the app and stops with it."""
     settings = settings or Settings.from_env()
     catalogue = saved.load(settings)  # a malformed .rq file stops the start, naming the file
-    pool = WorkerPool(settings.store, settings.workers, settings.memory_limit_mb,
-                      settings.queue_wait)
+    backend = make_backend(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool.start()
+        await backend.start()
         from kg.export import ensure_dumps
+        from kg.store import current_build
 
-        await asyncio.to_thread(ensure_dumps, settings.store, settings.dumps_dir)
+        if not settings.backend or current_build(settings.store) is not None:
+            await asyncio.to_thread(ensure_dumps, settings.store, settings.dumps_dir)
         try:
             yield
         finally:
-            pool.close()
+            await backend.close()
 
     app = FastAPI(
         title="dispute-kg",
@@ -42,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.pool = pool
+    app.state.backend = backend
     app.state.catalogue = catalogue
     app.add_middleware(
         CORSMiddleware,
@@ -67,3 +69,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if local is not None:
         app.mount(LOCAL_ASSETS, StaticFiles(directory=str(local), check_dir=False), name="ui")
     return app
+
+
+def make_backend(settings: Settings) -> Backend:
+    """The embedded worker pool, or the remote endpoint `settings.backend` names."""
+    if settings.backend:
+        return RemoteBackend(settings.backend, settings.workers, settings.queue_wait)
+    return EmbeddedBackend(WorkerPool(settings.store, settings.workers,
+                                      settings.memory_limit_mb, settings.queue_wait))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -70,6 +71,11 @@ def serve(
         str, typer.Option(envvar=E + "WIKIDATA_ENDPOINT",
                           help="Where saved queries' SERVICE calls to Wikidata go.")
     ] = WIKIDATA_SPARQL,
+    backend: Annotated[
+        str, typer.Option(envvar=E + "BACKEND",
+                          help="Query this SPARQL 1.1 endpoint URL instead of the embedded store "
+                          "(its default graph must be the union of the named graphs).")
+    ] = "",
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve the SPARQL endpoint, Linked Data pages and query UI (builds the store if missing)."""
@@ -84,7 +90,10 @@ def serve(
     except AnnotationError as exc:
         typer.echo(f"error: saved queries: {exc}", err=True)
         raise typer.Exit(1) from None
-    if current_build(store) is None:
+    if backend and not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", backend):
+        typer.echo(f"error: --backend {backend!r} is not an http(s) URL", err=True)
+        raise typer.Exit(2)
+    if current_build(store) is None and not backend:
         from kg.build import build  # imported lazily: the build is only needed the first time
 
         typer.echo(f"no store at {store}: building it from {seeds}", err=True)
@@ -104,10 +113,12 @@ def serve(
         "QUEUE_WAIT": str(queue_wait),
         "QUERIES_DIR": str(Path(queries).resolve()),
         "WIKIDATA_ENDPOINT": wikidata_endpoint,
+        "BACKEND": backend,
     }
     for key, val in values.items():
         os.environ[E + key] = val
-    typer.echo(f"dispute-kg SPARQL endpoint on http://{host}:{port}/sparql", err=True)
+    typer.echo(f"dispute-kg SPARQL endpoint on http://{host}:{port}/sparql"
+               + (f", querying {backend}" if backend else ""), err=True)
     uvicorn.run("server.app:create_app", factory=True, host=host, port=port, log_level=log_level)
 
 

@@ -28,7 +28,7 @@ def settings_of(request: Request) -> Settings:
 async def run(request: Request, query: str, fmt: str = "json", **job: Any) -> bytes:
     """Run a trusted query through the pool and return the serialised bytes."""
     settings = settings_of(request)
-    outcome = await request.app.state.pool.execute(
+    outcome = await request.app.state.backend.execute(
         Job(
             query=query,
             results_format=fmt,

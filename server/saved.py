@@ -1,8 +1,8 @@
-"""Saved queries on the server: the catalogue loaded at startup, run through the worker pool.
+"""Saved queries on the server: the catalogue loaded at startup, run through the backend.
 
-Parameters are validated by `kg.catalogue` and bound as pyoxigraph substitutions in the worker;
-they never touch the query text. The only rewrite is the SERVICE address of Wikidata (our own
-files, see kg.federation).
+Parameters are validated by `kg.catalogue` and bound as pyoxigraph substitutions in the worker
+(for a remote backend, written into the text as validated RDF terms: server.substitute). The
+only other rewrite is the SERVICE address of Wikidata (our own files, see kg.federation).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ async def execute(request: Request, saved: SavedQuery, values: dict[str, str],
     job = Job(query=query_text(saved, settings), results_format=fmt, graph_format=fmt,
               max_bytes=settings.max_result_bytes, service_allow=allow,
               substitutions=substitutions)
-    return await request.app.state.pool.execute(job, settings.timeout)
+    return await request.app.state.backend.execute(job, settings.timeout)
 
 
 async def rows(request: Request, name: str, **values: str) -> list[Binding]:

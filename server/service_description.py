@@ -53,7 +53,9 @@ def serialize(triples: Iterable[ox.Triple], fmt: protocol.Format, base: str) -> 
 async def graph_names(request: Request) -> list[str]:
     """The named graphs in the store, sorted."""
     try:
-        rows = await select(request, "SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")
+        graphs = request.app.state.settings.base_iri + "graph/"  # not an engine's own graphs
+        rows = await select(request, "SELECT DISTINCT ?g WHERE { GRAPH ?g { } "
+                            f'FILTER(STRSTARTS(STR(?g), "{graphs}")) }} ORDER BY ?g')
     except DataUnavailable:
         return []
     return [value(r, "g") for r in rows]

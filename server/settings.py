@@ -43,6 +43,7 @@ class Settings:
     ui_assets: str = CDN_ASSETS  # URL prefix, or a local directory holding yasgui.min.{js,css}
     queries_dir: Path = QUERIES_DIR  # the saved queries (*.rq), served everywhere
     wikidata_endpoint: str = WIKIDATA_SPARQL  # where saved queries' SERVICE calls to Wikidata go
+    backend: str = ""  # a SPARQL 1.1 endpoint URL to query instead of the embedded store
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -64,6 +65,7 @@ class Settings:
             ui_assets=_env("UI_ASSETS", d.ui_assets),
             queries_dir=Path(_env("QUERIES_DIR", str(d.queries_dir))),
             wikidata_endpoint=_env("WIKIDATA_ENDPOINT", d.wikidata_endpoint),
+            backend=_env("BACKEND", d.backend).strip(),
         )
 
     @property

@@ -23,8 +23,9 @@ COUNTED = ("Article", "Claim", "Dispute", "Incident", "Actor", "Place", "Mention
 
 
 async def _graph_counts(request: Request) -> list[tuple[str, int]]:
-    rows = await select(request, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } "
-                        "GROUP BY ?g ORDER BY ?g")
+    graphs = settings_of(request).base_iri + "graph/"  # not an engine's own system graphs
+    rows = await select(request, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                        f'FILTER(STRSTARTS(STR(?g), "{graphs}")) }} GROUP BY ?g ORDER BY ?g')
     return [(value(r, "g"), int(value(r, "n", "0"))) for r in rows]
 
 
@@ -119,17 +120,16 @@ async def void(request: Request) -> Response:
 async def health(request: Request) -> JSONResponse:
     """200 when the store is there and a worker answers a trivial query, else 503."""
     settings = settings_of(request)
-    pool = request.app.state.pool
     build = current_build(settings.store)
     body: dict = {
         "store": str(settings.store),
         "build": build.name if build else None,
-        "workers": {"total": pool.size, "idle": pool.idle, "killed": dict(pool.kills)},
+        **request.app.state.backend.health(),
         "limits": {"timeout_s": settings.timeout, "max_result_bytes": settings.max_result_bytes,
                    "max_body_bytes": settings.max_body_bytes,
                    "memory_limit_mb": settings.memory_limit_mb},
     }
-    if build is None:
+    if build is None and not settings.backend:
         return JSONResponse({"status": "no-store", **body}, status_code=503)
     try:
         await select(request, "SELECT (1 AS ?x) WHERE {}")

@@ -140,7 +140,7 @@ async def saved_query(request: Request, name: str) -> Response:
             return error_response(406, "not-acceptable", str(exc))
     outcome = await saved.execute(request, q, values, fmt)
     if not outcome.ok:
-        return outcome_error(outcome, request.app.state.pool.retry_after(
+        return outcome_error(outcome, request.app.state.backend.retry_after(
             settings_of(request).timeout))
     return Response(outcome.body, media_type=protocol.BY_NAME[fmt].content_type,
                     headers={**headers, "Cache-Control": "no-cache"})

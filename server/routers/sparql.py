@@ -168,10 +168,10 @@ async def sparql(request: Request) -> Response:
         bad = [g for g in (*(dg or ()), *(ng or ())) if not _is_iri(g)]
         if bad:
             return error_response(400, "bad-graph-uri", f"not an absolute IRI: {bad[0]!r}")
-    pool = request.app.state.pool
-    outcome = await pool.execute(job, timeout)
+    backend = request.app.state.backend
+    outcome = await backend.execute(job, timeout)
     if not outcome.ok:
-        return outcome_error(outcome, pool.retry_after(settings.timeout))
+        return outcome_error(outcome, backend.retry_after(settings.timeout))
     chosen = protocol.BY_NAME[outcome.format]
     return Response(
         outcome.body,

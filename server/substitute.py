@@ -1,0 +1,171 @@
+"""Bind saved-query parameters into the query text for a remote SPARQL endpoint.
+
+The embedded store binds parameters with pyoxigraph `substitutions`; a remote endpoint takes
+only text. A trailing `VALUES` block is not the same thing: it joins after the WHERE clause, so
+a FILTER inside the group (`FILTER(LANG(?l) = COALESCE(?lang, "en"))`,
+`FILTER(COALESCE(?n = ?sentence, true))`) would never see the value. Instead, every occurrence
+of the variable as a token is replaced by the RDF term itself, which is what pyoxigraph's
+substitution does in triple patterns, FILTER expressions and the projection:
+
+- in a SELECT projection, `?p` becomes `(<term> AS ?p)`, so each row still carries the value;
+- after `AS` (a BIND or projection target) it is left alone;
+- in `GROUP BY` / `ORDER BY` it becomes `(<term>)`;
+- everywhere else (triple patterns, expressions, CONSTRUCT templates) it becomes `<term>`.
+
+A parameter in a `VALUES` variable list, in `BOUND()` or under `SELECT *` is refused
+(`SubstitutionError`): there the two semantics differ, and no saved query does that.
+
+Why this is injection-safe: the values were validated and typed by `kg.catalogue` first (an
+IRI matching the IRI grammar without `<>"{}|\\^\\``, a date, an integer, a language tag...),
+and what goes into the text is the serialisation of that RDF term by `sparql_term`, never the
+raw request text: an IRI between `<` `>` (it cannot contain `>`), a literal between `"` with
+`\\`, `"`, CR and LF escaped. SPARQL decodes `\\uXXXX` escapes before parsing anywhere in a
+query, so a literal whose text contains a backslash followed by `u` or `U` is refused rather
+than re-read. The tokenizer skips strings, IRIs and comments, so a `?name` inside them is
+never touched. The rewritten text is then checked by server.guard like any other query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pyoxigraph as ox
+
+Term = ox.NamedNode | ox.Literal
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*(?::[^\s(){}\[\],;.]*)?|[A-Za-z_]*:[^\s(){}\[\],;]*)
+  | (?P<other>.)
+    """,
+    re.X | re.S,
+)
+
+
+class SubstitutionError(ValueError):
+    """A parameter that cannot be written into this query the way pyoxigraph would bind it."""
+
+
+def sparql_term(term: Term) -> str:
+    """The SPARQL syntax of an already validated IRI or literal."""
+    if isinstance(term, ox.NamedNode):
+        iri = term.value
+        if re.search(r'[<>"{}|^`\\\x00-\x20]', iri):
+            raise SubstitutionError(f"IRI {iri!r} cannot be written safely")
+        return f"<{iri}>"
+    text = term.value
+    if re.search(r"\\[uU]", text):
+        raise SubstitutionError("a literal containing a backslash followed by u cannot be "
+                                "sent safely to a remote endpoint")
+    body = (text.replace("\\", "\\\\").replace('"', '\\"')
+            .replace("\n", "\\n").replace("\r", "\\r"))
+    if term.language:
+        if not re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*", term.language):
+            raise SubstitutionError(f"bad language tag {term.language!r}")
+        return f'"{body}"@{term.language}'
+    datatype = term.datatype.value
+    if datatype == XSD_STRING:
+        return f'"{body}"'
+    return f'"{body}"^^{sparql_term(ox.NamedNode(datatype))}'
+
+
+def tokens(query: str) -> list[tuple[str, str]]:
+    """The query as (kind, text) tokens; concatenating the texts gives the query back."""
+    return [(m.lastgroup or "other", m.group()) for m in _TOKEN.finditer(query)]
+
+
+def substitute(query: str, values: Mapping[str, Term]) -> str:
+    """`query` with each variable named in `values` replaced by its term (see the module doc)."""
+    if not values:
+        return query
+    terms = {name: sparql_term(term) for name, term in values.items()}
+    toks = tokens(query)
+    out: list[str] = []
+    significant = [i for i, (kind, _) in enumerate(toks) if kind not in ("ws", "comment")]
+    prev: dict[int, str] = {}
+    for a, b in zip(significant, significant[1:], strict=False):
+        prev[b] = toks[a][1].upper()
+    depth = 0  # parenthesis depth
+    projection: list[int] = []  # parenthesis depth at each open SELECT clause
+    modifier = ""  # "GROUP", "ORDER" while in a GROUP BY / ORDER BY clause at this depth
+    for i, (kind, text) in enumerate(toks):
+        up = text.upper()
+        if kind == "word":
+            if up == "SELECT":
+                projection.append(depth)
+            elif up in ("WHERE", "FROM") and projection and projection[-1] == depth:
+                projection.pop()
+            elif up in ("GROUP", "ORDER"):
+                modifier = up
+            elif up in ("HAVING", "LIMIT", "OFFSET", "VALUES"):
+                modifier = ""
+            out.append(text)
+            continue
+        if kind == "other":
+            if text == "(":
+                depth += 1
+            elif text == ")":
+                depth -= 1
+            elif text == "{":
+                if projection and projection[-1] == depth:
+                    projection.pop()
+                modifier = ""
+            elif text == "}":
+                modifier = ""
+            elif text == "*" and projection and projection[-1] == depth and \
+                    prev.get(i) in ("SELECT", "DISTINCT", "REDUCED"):
+                raise SubstitutionError("SELECT * with a bound parameter: name the parameter "
+                                        "in the projection")
+            out.append(text)
+            continue
+        name = text[1:] if kind == "var" else ""
+        if name not in terms:
+            out.append(text)
+            continue
+        before = prev.get(i, "")
+        if before == "AS":
+            out.append(text)  # a BIND / projection target keeps its name
+        elif before in ("BOUND(", "BOUND") or _bound_call(toks, i):
+            raise SubstitutionError(f"BOUND(?{name}) does not see a bound parameter")
+        elif _in_values_vars(toks, i):
+            raise SubstitutionError(f"?{name} is a VALUES variable")
+        elif projection and projection[-1] == depth:
+            out.append(f"({terms[name]} AS ?{name})")
+        elif modifier and depth == 0:
+            out.append(f"({terms[name]})")
+        else:
+            out.append(terms[name])
+    return "".join(out)
+
+
+def _bound_call(toks: list[tuple[str, str]], i: int) -> bool:
+    """Whether token `i` is the argument of BOUND( ... )."""
+    j = i - 1
+    while j >= 0 and toks[j][0] in ("ws", "comment"):
+        j -= 1
+    if j < 0 or toks[j][1] != "(":
+        return False
+    j -= 1
+    while j >= 0 and toks[j][0] in ("ws", "comment"):
+        j -= 1
+    return j >= 0 and toks[j][1].upper() == "BOUND"
+
+
+def _in_values_vars(toks: list[tuple[str, str]], i: int) -> bool:
+    """Whether token `i` is in the variable list of a VALUES clause (before its `{`)."""
+    j = i - 1
+    while j >= 0:
+        kind, text = toks[j]
+        if kind in ("ws", "comment", "var") or text == "(":
+            j -= 1
+            continue
+        return text.upper() == "VALUES"
+    return False

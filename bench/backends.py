@@ -366,12 +366,16 @@ def report(results: dict[str, dict[str, dict[str, Any]]], engines: list[str],
               "`SELECT (COUNT(*) AS ?n) { ?s ?p ?o }` counts more than the embedded store. The "
               "pages that list graphs (landing page, VoID, service description) keep only the "
               "dataset's graphs (`<base>graph/…`); the saved queries are unaffected.",
-              "- Virtuoso answers a query that hits its `MaxQueryExecutionTime` with a partial "
-              "result and HTTP 200 (`X-SQL-State: S1TAT`); `kg serve --backend` turns that into "
-              "504, never a cut 200. Its `ResultSetMaxRows` truncates silently: the ini file "
-              "these runs use sets it to 10,000,000; set it above the server's result cap.",
-              "- `oxigraph serve --timeout-s` answers a cut-off 200; `kg serve --backend` parses "
-              "every answer completely before sending anything, so such an answer is a 502.", ""]
+              "- Virtuoso's \"anytime\" queries answer a query that hits "
+              "`MaxQueryExecutionTime` with a partial result and HTTP 200 plus an `X-SQL-State` "
+              "header; `kg serve --backend` turns such an answer into 504 (tested against a fake "
+              "engine; not reproduced with Virtuoso here). `ResultSetMaxRows` caps the rows of "
+              "a result: the ini file these runs use sets it to 10,000,000 (not measured here).",
+              "- `oxigraph serve --timeout-s` answers a cut-off 200 (DESIGN §6); `kg serve "
+              "--backend` parses every answer completely before sending anything, so a cut "
+              "answer is a 502 (tested against a fake engine).",
+              "- A query stopped at the deadline is abandoned, not killed: the engine may keep "
+              "computing after `kg serve` hangs up (use the engine's own timeout as well).", ""]
     return "\n".join(lines), ok
 
 

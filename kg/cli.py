@@ -31,6 +31,20 @@ out = Console()
 SeedsOpt = Annotated[Path, typer.Option("--seeds", help="folder of article folders")]
 StoreOpt = Annotated[Path, typer.Option("--store", help="on-disk Oxigraph store (a link)")]
 STEPS = ("validate", "map", "rules", "shacl", "load", "export")
+ShaclOpt = Annotated[str, typer.Option(
+    "--shacl", help="SHACL check: all (default), sample:N (N articles chosen deterministically, "
+    "plus the ontology and the derived quads about them) or off; the other checks always run")]
+NoShaclOpt = Annotated[bool, typer.Option("--no-shacl", help="same as --shacl off")]
+
+
+def _shacl_mode(shacl: str, no_shacl: bool) -> str:
+    """The SHACL mode of the options, or a usage error."""
+    from kg.shacl import ShaclMode
+
+    try:
+        return str(ShaclMode.parse("off" if no_shacl else shacl))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--shacl") from None
 
 
 class OutputFormat(StrEnum):
@@ -65,33 +79,37 @@ def _progress() -> Progress:
 @app.command()
 def build(seeds: SeedsOpt = DEFAULT_SEEDS, store: StoreOpt = DEFAULT_STORE,
           base: Annotated[str, typer.Option("--base-iri")] = "",
-          shacl: Annotated[bool, typer.Option(help="check the SHACL shapes")] = True) -> None:
+          shacl: ShaclOpt = "all", no_shacl: NoShaclOpt = False) -> None:
     """Build the graph from seeds/ into a new store and swap it in (atomically)."""
     from kg.build import build as run_build
 
+    mode = _shacl_mode(shacl, no_shacl)
     with _failures(), _progress() as bar:
         task = bar.add_task("build", total=len(STEPS))
 
         def step(name: str) -> None:
             bar.update(task, description=name, completed=STEPS.index(name))
 
-        report = run_build(seeds, store, base=base or base_iri(), shacl=shacl, progress=step)
+        report = run_build(seeds, store, base=base or base_iri(), shacl=mode, progress=step)
     disputes = sum(r.disputes for r in report.rules)
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
     err.print(f"built {len(report.quads)} quads from {len(report.articles)} article(s), "
-              f"{disputes} dispute(s) → {store} ({timings})", highlight=False)
+              f"{disputes} dispute(s) → {store} ({timings}; {report.shacl_summary()})",
+              highlight=False, soft_wrap=True)
 
 
 @app.command()
-def validate(seeds: SeedsOpt = DEFAULT_SEEDS,
-             shacl: Annotated[bool, typer.Option(help="check the SHACL shapes")] = True) -> None:
+def validate(seeds: SeedsOpt = DEFAULT_SEEDS, shacl: ShaclOpt = "all",
+             no_shacl: NoShaclOpt = False) -> None:
     """Check annotations, anchors, rules and shapes without touching the store."""
     from kg.build import compile_graph
 
+    mode = _shacl_mode(shacl, no_shacl)
     with _failures():
-        report = compile_graph(seeds, base=base_iri(), shacl=shacl)
-    err.print(f"ok: {len(report.articles)} article(s), {len(report.quads)} quads"
-              + (", conforms to the shapes" if shacl else ""), highlight=False)
+        report = compile_graph(seeds, base=base_iri(), shacl=mode)
+    conforms = "" if report.shacl is None else ", conforms to the shapes"
+    err.print(f"ok: {len(report.articles)} article(s), {len(report.quads)} quads{conforms} "
+              f"({report.shacl_summary()})", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -215,6 +233,26 @@ def _print_table(results: object, title: str | None = None) -> None:
     for triple in results:
         table.add_row(_cell(triple.subject), _cell(triple.predicate), _cell(triple.object))
     out.print(table)
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Argument(help="folder to write the article folders into "
+                                        "(replaced)")],
+    articles: Annotated[int | None, typer.Option(help="number of articles", min=1)] = None,
+    triples: Annotated[float | None, typer.Option(
+        help="approximate number of triples (e.g. 1e6); the article count follows from the "
+        "measured yield")] = None,
+) -> None:
+    """Write a synthetic corpus in the real annotation format (for benchmarks at scale)."""
+    from kg.synth import articles_for
+    from kg.synth import synth as write_corpus
+
+    if articles is not None and triples is not None:
+        raise typer.BadParameter("give --articles or --triples, not both")
+    n = articles if articles is not None else articles_for(triples or 1e5)
+    write_corpus(out, articles=n)
+    err.print(f"wrote {n} synthetic article(s) to {out}", highlight=False)
 
 
 def _register_export() -> None:

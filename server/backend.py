@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode
 
-import httpx
 import pyoxigraph as ox
 
 from server.evaluate import CappedBuffer, Job, Outcome, ResultTooLarge
@@ -33,6 +32,9 @@ from server.guard import QueryRejected, check_query
 from server.protocol import OX_FORMATS
 from server.substitute import SubstitutionError, substitute, tokens
 from server.workers import WorkerPool
+
+if TYPE_CHECKING:  # httpx is imported only when a remote backend is used
+    import httpx
 
 TRANSFER_FACTOR = 4  # the engine's JSON / N-Triples may be this much wordier than the result
 ERROR_EXCERPT = 2000  # characters of an engine's error message passed on
@@ -99,6 +101,8 @@ class RemoteBackend:
         self.counts = {"timeout": 0, "too-large": 0, "backend-error": 0, "unavailable": 0}
 
     async def start(self) -> None:
+        import httpx
+
         self._client = httpx.AsyncClient(
             limits=httpx.Limits(max_connections=self.concurrency),
             follow_redirects=False, trust_env=False,
@@ -118,6 +122,8 @@ class RemoteBackend:
                 "stopped": dict(self.counts)}
 
     async def execute(self, job: Job, timeout: float) -> Outcome:
+        import httpx
+
         try:
             text = substitute(job.query, job.substitutions)
             checked = check_query(text, job.service_allow)

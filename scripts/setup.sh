@@ -16,6 +16,7 @@ if [ ! -f "$stamp" ]; then
 fi
 if [ -n "$extra" ]; then
   bash scripts/install-browser.sh
-  [ -x scripts/install-ui-assets.sh ] && bash scripts/install-ui-assets.sh
+  bash scripts/install-ui-assets.sh
+  bash scripts/install-peers.sh --virtuoso   # the engines `kg serve --backend` is tested on
 fi
 exit 0

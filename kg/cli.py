@@ -15,8 +15,10 @@ from typing import Annotated
 import pyoxigraph as ox
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from kg import store as kgstore
 from kg.annotations import AnnotationError, AnnotationErrors
@@ -25,8 +27,10 @@ from kg.federation import WIKIDATA_SPARQL
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Build, check and query the dispute-kg knowledge graph.")
-err = Console(stderr=True)
-out = Console()
+# Messages carry file text (paths, quotes, labels): no emoji codes (":100:" in
+# "annotations.yaml:100:" would become an emoji) and no markup in what they quote.
+err = Console(stderr=True, emoji=False)
+out = Console(emoji=False)
 
 SeedsOpt = Annotated[Path, typer.Option("--seeds", help="folder of article folders")]
 StoreOpt = Annotated[Path, typer.Option("--store", help="on-disk Oxigraph store (a link)")]
@@ -63,11 +67,11 @@ def _failures() -> Iterator[None]:
         yield
     except AnnotationErrors as exc:
         for error in exc.errors:
-            err.print(f"[red]error[/red] {error}", highlight=False, soft_wrap=True)
+            err.print(f"[red]error[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
         err.print(f"{len(exc.errors)} error(s); nothing was written", highlight=False)
         raise typer.Exit(1) from None
     except (AnnotationError, BuildError, kgstore.StoreMissing) as exc:
-        err.print(f"[red]error[/red] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -189,7 +193,8 @@ def links(store: StoreOpt = DEFAULT_STORE,
         return
     table = Table("kind", "label", "status", "wikidata / reason", title="Wikidata links")
     for e in entries:
-        table.add_row(e.kind, e.label, e.status, e.wikidata or e.reason or "")
+        table.add_row(*(Text(v) for v in (e.kind, e.label, e.status,
+                                          e.wikidata or e.reason or "")))
     out.print(table)
     summary = Table("kind", "linked", "unlinked", title="Counts")
     for kind, c in counts(entries).items():
@@ -226,12 +231,13 @@ def _print_table(results: object, title: str | None = None) -> None:
         names = [v.value for v in results.variables]
         table = Table(*names, title=title, title_justify="left", show_lines=False)
         for row in results:
-            table.add_row(*(_cell(row[name]) for name in names))
+            table.add_row(*(Text(_cell(row[name])) for name in names))
         out.print(table)
         return
     table = Table("subject", "predicate", "object", title=title)
     for triple in results:
-        table.add_row(_cell(triple.subject), _cell(triple.predicate), _cell(triple.object))
+        table.add_row(*(Text(_cell(t)) for t in (triple.subject, triple.predicate,
+                                                  triple.object)))
     out.print(table)
 
 

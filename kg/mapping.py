@@ -157,7 +157,8 @@ class Mapper:
             self.error(loc, f"unknown entity {key!r}")
             return None
         if entity.kind not in expected:
-            self.error(loc, f"{key!r} is a {entity.kind}; expected one of {sorted(expected)}")
+            self.error(loc, f"{key!r} is of kind {entity.kind}; expected one of "
+                       f"{', '.join(sorted(expected))}")
             return None
         canon = self.registry.entities[self.registry.canonical(key)]
         return self.node(entity_iri_kind(canon.kind), canon.id)

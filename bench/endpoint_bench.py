@@ -135,13 +135,27 @@ def start(name: str, store: Path, size: str, log_dir: Path,
 
 
 def nquads_dump(store: Path, size: str) -> Path:
-    """The build's N-Quads dump, decompressed for rdflib-endpoint (which picks by extension)."""
+    """The build's N-Quads dump, decompressed for rdflib-endpoint (which picks by extension).
+
+    Without dumps (a build run with --no-dumps), the store itself is dumped as N-Quads.
+    """
     target = WORK / "dumps" / f"{size}.nq"
-    if not target.exists():
-        source = store.parent / "dumps" / "latest-dispute-kg.nq.gz"
-        target.parent.mkdir(parents=True, exist_ok=True)
+    source = store.parent / "dumps" / "latest-dispute-kg.nq.gz"
+    stamp = (store.resolve().name + "\n").encode()
+    marker = target.with_suffix(".build")
+    if target.exists() and marker.exists() and marker.read_bytes() == stamp:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.exists() and source.resolve().stat().st_mtime >= store.resolve().stat().st_mtime:
         with gzip.open(source, "rb") as src, open(target, "wb") as dst:
             shutil.copyfileobj(src, dst)
+    else:
+        import pyoxigraph as ox
+
+        from kg.store import open_read_only
+
+        open_read_only(store).dump(str(target), format=ox.RdfFormat.N_QUADS)
+    marker.write_bytes(stamp)
     return target
 
 
@@ -245,30 +259,74 @@ def rows(body: bytes) -> int | None:
         return None
 
 
+def _median_ms(fn: object, repeat: float, cap: int = 2000) -> tuple[float, int]:
+    """Median wall time of `fn()` over `repeat` seconds (at least 3 runs, at most `cap`)."""
+    lat: list[float] = []
+    stop = time.monotonic() + repeat
+    while (time.monotonic() < stop or len(lat) < 3) and len(lat) < cap:
+        t0 = time.perf_counter()
+        fn()  # type: ignore[operator]
+        lat.append(time.perf_counter() - t0)
+    lat.sort()
+    return 1000 * lat[len(lat) // 2], len(lat)
+
+
 def in_process(store: Path, queries: dict[str, str], repeat: float = 2.0) -> dict:
-    """p50 of each query run by pyoxigraph in this process (serialised to JSON), no HTTP."""
+    """Per query, without HTTP: where the time of one request goes.
+
+    - `p50_ms`: pyoxigraph in this process, query + native JSON serialisation;
+    - `guard_parse_ms`: server.guard's rdflib parse and policy (verdict cache cleared each time:
+      the cost of a query text the worker has not seen);
+    - `guard_cached_ms`: the same check answered from the verdict cache;
+    - `evaluator_ms`: server.evaluate.Evaluator.run (guard, store-reopen check, query, serialise
+      into the capped buffer), in this process;
+    - `pool_ms`: WorkerPool.run with one worker process (adds the pipe IPC of the job and the
+      result bytes, and the deadline / memory polling), no HTTP.
+    """
     import io
 
     import pyoxigraph as ox
 
     from kg.store import open_read_only
+    from server.evaluate import Evaluator, Job
+    from server.guard import check_query, clear_verdict_cache
+    from server.workers import WorkerPool
 
     db = open_read_only(store)
+    evaluator = Evaluator(store)
+    pool = WorkerPool(store, 1, 2048, 2.0)
+    pool.start()
     out = {}
-    for name, text in queries.items():
-        lat = []
-        stop = time.monotonic() + repeat
-        while time.monotonic() < stop or len(lat) < 3:
-            t0 = time.perf_counter()
+    try:
+        for name, text in queries.items():
             buf = io.BytesIO()
-            db.query(text, use_default_graph_as_union=True).serialize(
-                buf, format=ox.QueryResultsFormat.JSON)
-            lat.append(time.perf_counter() - t0)
-            if len(lat) >= 2000:
-                break
-        lat.sort()
-        out[name] = {"p50_ms": 1000 * lat[len(lat) // 2], "runs": len(lat),
-                     "rows": rows(buf.getvalue())}
+
+            def run(text: str = text) -> None:
+                nonlocal buf
+                buf = io.BytesIO()
+                db.query(text, use_default_graph_as_union=True).serialize(
+                    buf, format=ox.QueryResultsFormat.JSON)
+
+            def parse(text: str = text) -> None:
+                clear_verdict_cache()
+                check_query(text, ())
+
+            job = Job(query=text, service_allow=())
+            p50, runs = _median_ms(run, repeat)
+            parse_ms, _ = _median_ms(parse, min(repeat, 1.0), cap=50)
+            check_query(text, ())
+            cached_ms, _ = _median_ms(lambda text=text: check_query(text, ()), 0.2)
+            evaluator_ms, _ = _median_ms(lambda job=job: evaluator.run(job), repeat / 2)
+            pool_ms, _ = _median_ms(lambda job=job: pool.run(job, 60), repeat / 2)
+            out[name] = {"p50_ms": p50, "runs": runs, "rows": rows(buf.getvalue()),
+                         "bytes": len(buf.getvalue()), "guard_parse_ms": parse_ms,
+                         "guard_cached_ms": cached_ms, "evaluator_ms": evaluator_ms,
+                         "pool_ms": pool_ms}
+            print(f"[in-process] {name:18s} query {p50:8.2f} ms, guard parse {parse_ms:7.2f} "
+                  f"ms / cached {1000 * cached_ms:6.1f} µs, evaluator {evaluator_ms:8.2f} ms, "
+                  f"pool {pool_ms:8.2f} ms", file=sys.stderr)
+    finally:
+        pool.close()
     return out
 
 

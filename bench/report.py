@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "results"
 SERVERS = ("kg", "oxigraph", "rdflib")
+CLIENT_TIMEOUT = 15.0  # bench/endpoint_bench.py: a request over this counts as an error
 LABEL = {"kg": "kg serve", "oxigraph": "oxigraph serve-read-only", "rdflib": "rdflib-endpoint"}
 
 
@@ -64,25 +65,41 @@ def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("met" if ok else "**MISSED**")
 
 
+def _shacl_cell(r: dict) -> str:
+    """What the build's SHACL step covered, and its rate."""
+    summary = r.get("shacl_summary")
+    if summary is None:
+        return "all" if r.get("shacl") is True else "off"
+    claims = r.get("claims") or 0
+    shacl_s = r["timings"].get("shacl")
+    n = len(r.get("shacl_articles") or []) or r.get("articles") or 0
+    if shacl_s and claims and r.get("articles"):
+        rate = claims * n / r["articles"] / shacl_s
+        return f"{summary.removeprefix('SHACL ')} (~{rate:.0f} claims/s)"
+    return summary.removeprefix("SHACL ")
+
+
 def build_section(b: dict | None) -> list[str]:
     if not b:
         return ["(no build results)"]
     out = ["| size | articles | quads | disputes | validate s | map s | rules s | shacl s | "
-           "load s | export s | wall s | triples/s | peak RSS MB |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "load s | export s | wall s | triples/s | peak RSS MB | SHACL checked |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in b["builds"]:
         if r.get("dnf"):
-            out.append(f"| {r['size']} | {r.get('articles', '—')} | — | — | "
-                       f"not finished: stopped after {r['killed_after_s']:.0f} s in "
-                       f"{r['last_step']} |||||||||")
+            marks = "; ".join(m.removeprefix("step ") for m in r.get("steps", []))
+            out.append(f"| {r.get('label', r['size'])} | {r.get('articles', '—')} | — | — | "
+                       f"not finished: stopped after {r['killed_after_s']:.0f} s "
+                       f"(steps started: {marks or r['last_step']}) ||||||||||")
             continue
         t = r["timings"]
-        out.append(f"| {r['size']} | {r['articles']} | {r['quads']:,} | {r['disputes']} | "
+        out.append(f"| {r.get('label', r['size'])} | {r['articles']} | {r['quads']:,} | "
+                   f"{r['disputes']} | "
                    + " | ".join(fmt(t.get(k), 2) if k in t else ("skipped" if k == "shacl"
                                                                  else "—")
                                 for k in ("validate", "map", "rules", "shacl", "load", "export"))
                    + f" | {fmt(r['wall_s'])} | {fmt(r['triples_per_s'], 0)} | "
-                   f"{fmt(r['peak_rss_mb'], 0)} |")
+                   f"{fmt(r['peak_rss_mb'], 0)} | {_shacl_cell(r)} |")
     if b.get("shacl_samples"):
         out += ["", "SHACL (pySHACL, full shapes, `advanced=True`) on samples of synthetic "
                 "articles:", "", "| articles | quads | claims | SHACL s | claims/s |",
@@ -90,12 +107,16 @@ def build_section(b: dict | None) -> list[str]:
         for s in b["shacl_samples"]:
             out.append(f"| {s['articles']} | {s['quads']:,} | {s['claims']} | "
                        f"{fmt(s['shacl_s'])} | {fmt(s['claims_per_s'])} |")
-    one_m = next((r for r in b["builds"] if r["size"] == "1m"), None)
-    if one_m:
-        ok = None if one_m.get("dnf") is None and "wall_s" not in one_m else (
-            not one_m.get("dnf") and one_m["wall_s"] <= 60)
-        fig = ("not finished" if one_m.get("dnf") else f"{one_m['wall_s']:.1f} s")
-        out += ["", f"Target: build of the 1M-triple corpus ≤ 60 s: {verdict(ok)} ({fig})."]
+    for one_m in (r for r in b["builds"] if r["size"] == "1m"):
+        ok = not one_m.get("dnf") and one_m["wall_s"] <= 60
+        if one_m.get("dnf"):
+            fig = f"not finished in {one_m['killed_after_s']:.0f} s"
+        else:
+            t = one_m["timings"]
+            fig = (f"{one_m['wall_s']:.1f} s; without SHACL and export "
+                   f"{sum(v for k, v in t.items() if k not in ('shacl', 'export')):.1f} s")
+        out += ["", f"Target: build of the 1M-triple corpus ≤ 60 s "
+                f"(`{one_m.get('label', '1m')}`): {verdict(ok)} ({fig})."]
     return out
 
 
@@ -140,11 +161,23 @@ def endpoint_section(e: dict) -> list[str]:
             kg, rd = get("kg", q, c), get("rdflib", q, c)
             if kg and rd and rd["throughput"]:
                 ratio = kg["throughput"] / rd["throughput"]
-                if ratio < 10:
-                    lines.append(f"- ≥ 10× rdflib-endpoint on `{q}` at c={c}: **MISSED** "
-                                 f"({ratio:.1f}×)")
-    if not any("rdflib-endpoint on" in ln for ln in lines):
-        lines.append("- ≥ 10× rdflib-endpoint on every query: met")
+                lines.append(f"- ≥ 10× rdflib-endpoint on `{q}` at c={c}: "
+                             f"{verdict(ratio >= 10)} ({ratio:.1f}×)")
+            skipped = next((r for r in e["runs"] if r["server"] == "rdflib" and r["query"] == q
+                            and r["concurrency"] == c and "skipped" in r), None)
+            if kg and kg["throughput"] and skipped:
+                lines.append(f"- ≥ 10× rdflib-endpoint on `{q}` at c={c}: met (rdflib-endpoint: "
+                             f"{skipped['skipped']})")
+    rd_runs = [r for r in e["runs"] if r["server"] == "rdflib"]
+    if not rd_runs:
+        lines.append("- ≥ 10× rdflib-endpoint: n/a (rdflib-endpoint not run on this store)")
+    for q in e["queries"]:
+        for c in e["concurrency"]:
+            kg, rd = get("kg", q, c), get("rdflib", q, c)
+            if kg and kg["throughput"] and rd and not rd["throughput"]:
+                lines.append(f"- ≥ 10× rdflib-endpoint on `{q}` at c={c}: met (rdflib-endpoint "
+                             f"answered nothing within {CLIENT_TIMEOUT:.0f} s; errors "
+                             f"{rd['error_kinds']})")
     ip = e.get("in_process", {})
     for q, v in ip.items():
         kg = get("kg", q, 1)
@@ -164,6 +197,33 @@ def endpoint_section(e: dict) -> list[str]:
         lines.append(f"- kg serve RSS ≤ 300 MB at 1M: "
                      f"{verdict(rss <= 300) if e['size'] == '1m' else 'n/a'} (max {rss:.0f} MB "
                      f"on `{e['size']}`, main process + 2 workers + forkserver)")
+    if ip and "guard_parse_ms" in next(iter(ip.values())):
+        lines += ["", "Where the time of one request goes (medians, ms; `kg serve` at c=1 over "
+                  "HTTP; the guard's verdict is cached per worker, so repeated texts skip the "
+                  "parse):", "",
+                  "| query | result bytes | pyoxigraph in process | guard parse (uncached) | "
+                  "guard (cached) | Evaluator.run | worker pool (IPC) | kg serve HTTP p50 |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for q, v in ip.items():
+            kg = get("kg", q, 1)
+            lines.append(f"| {q} | {v.get('bytes', 0):,} | {v['p50_ms']:.2f} | "
+                         f"{v['guard_parse_ms']:.2f} | {v['guard_cached_ms']:.4f} | "
+                         f"{v['evaluator_ms']:.2f} | {v['pool_ms']:.2f} | "
+                         f"{fmt(kg['p50_ms'] if kg else None, 2)} |")
+    prev = load(f"prev/endpoint-{e['size']}.json")
+    if prev:
+        lines += ["", "Change since the previous run (`kg serve`, before → after):", "",
+                  "| query | c | req/s before | req/s after | p50 ms before | p50 ms after |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for q in e["queries"]:
+            for c in e["concurrency"]:
+                a = get("kg", q, c)
+                b = next((r for r in prev["runs"] if r["server"] == "kg" and r["query"] == q
+                          and r["concurrency"] == c and "skipped" not in r), None)
+                if a and b:
+                    lines.append(f"| {q} | {c} | {fmt(b['throughput'])} | "
+                                 f"{fmt(a['throughput'])} | {fmt(b['p50_ms'], 2)} | "
+                                 f"{fmt(a['p50_ms'], 2)} |")
     rows = e["servers"]
     lines += ["", "Rows per query (a sanity check that the servers agree): "
               + "; ".join(f"{LABEL[s]}: {v['rows']}" for s, v in rows.items())]
@@ -209,7 +269,7 @@ def plots(build: dict | None, endpoints: list[dict]) -> list[str]:
         bottom = [0.0] * len(done)
         for st in steps:
             ys = [r["timings"].get(st, 0.0) for r in done]
-            a1.bar([r["size"] for r in done], ys, bottom=bottom, label=st)
+            a1.bar([r.get("label", r["size"]) for r in done], ys, bottom=bottom, label=st)
             bottom = [b + y for b, y in zip(bottom, ys, strict=True)]
         a1.set_ylabel("seconds")
         a1.set_title("build time by step")
@@ -219,7 +279,7 @@ def plots(build: dict | None, endpoints: list[dict]) -> list[str]:
         a2.set_xlabel("quads")
         a2.set_ylabel("peak RSS (MB)")
         a2.set_title("build peak RSS by corpus size")
-        dnf = [r["size"] for r in build["builds"] if r.get("dnf")]
+        dnf = [r.get("label", r["size"]) for r in build["builds"] if r.get("dnf")]
         if dnf:
             fig.suptitle(f"not finished (not plotted): {', '.join(dnf)}")
         fig.tight_layout()

@@ -338,6 +338,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", default="1,8,32")
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--queries", default="", help="comma-separated subset of the query names")
+    p.add_argument("--in-process-only", action="store_true",
+                   help="only the in-process breakdown, no servers (e.g. a store `kg serve` "
+                   "cannot start on)")
     args = p.parse_args(argv)
     store = WORK / "stores" / args.size / "store"
     if not store.exists():
@@ -354,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
                     "in_process": in_process(store, queries), "servers": {}}
     log_dir = WORK / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
+    if args.in_process_only:
+        result["in_process_only"] = True
+        out.with_name(f"inprocess-{args.size}.json").write_text(json.dumps(result, indent=2))
+        return 0
     for name in args.servers.split(","):
         t0 = time.monotonic()
         srv = start(name, store, args.size, log_dir)

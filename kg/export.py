@@ -33,7 +33,7 @@ from typing import Annotated
 import pyoxigraph as ox
 import typer
 
-from kg.config import DEFAULT_BASE, DEFAULT_STORE, PREFIXES, PROJECT_ROOT, base_iri
+from kg.config import DEFAULT_BASE, DEFAULT_STORE, ONTOLOGY_NS, PREFIXES, PROJECT_ROOT, base_iri
 from kg.store import StoreMissing, build_info, current_build, open_read_only
 from kg.turtle import (
     RDF_TYPE,
@@ -198,10 +198,8 @@ class Release:
         return ox.NamedNode(self.base + "graph/ontology")
 
     def prefixes(self) -> dict[str, str]:
-        """The project prefixes, with ``dkg`` following a configured base IRI."""
-        out = dict(PREFIXES)
-        out["dkg"] = self.base + "ontology#"
-        return out
+        """The project prefixes (the vocabulary's namespace is fixed, whatever the base IRI)."""
+        return dict(PREFIXES)
 
     def rights(self) -> str:
         who = " and ".join(self.publishers) if self.publishers else "its publisher"
@@ -253,7 +251,7 @@ def load_release(store: Path) -> Release:
     st = open_read_only(store)
     quads = canonical_blank_nodes(list(st.quads_for_pattern(None, None, None, None)))
     articles = {q.subject for q in quads if q.predicate.value == RDF_TYPE
-                and q.object == ox.NamedNode(base + "ontology#Article")}
+                and q.object == ox.NamedNode(ONTOLOGY_NS + "Article")}
     publisher_nodes = {q.object for q in quads if q.subject in articles
                        and q.predicate.value == "http://schema.org/publisher"}
     names = {"http://schema.org/name", "http://www.w3.org/2000/01/rdf-schema#label",

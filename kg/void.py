@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.config import PREFIXES
+from kg.config import ONTOLOGY_NS, PREFIXES
 from kg.turtle import RDF_TYPE, XSD, Prefixes, write_turtle
 
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
@@ -146,17 +146,19 @@ def describe(
     for fmt in ("Turtle", "N-Triples", "TriG", "N-Quads", "JSON-LD"):
         add(ds, VOID + "feature", FORMATS_NS + fmt)
 
-    article_cls = base + "ontology#Article"
+    article_cls = ONTOLOGY_NS + "Article"
+    urls: dict[str, list[ox.Triple]] = {}  # one pass, not one scan per article
+    for t in union_triples:
+        if t.predicate.value == "http://schema.org/url":
+            urls.setdefault(t.subject.value, []).append(t)
     for article in sorted(s.value for s in union.classes.get(article_cls, ())
                           if isinstance(s, ox.NamedNode)):
         add(ds, DCT + "source", article)
-        for t in sorted((t for t in union_triples
-                         if t.subject.value == article
-                         and t.predicate.value == "http://schema.org/url"), key=str):
+        for t in sorted(urls.get(article, ()), key=str):
             add(ds, "http://www.w3.org/ns/prov#wasDerivedFrom",
                 t.object if isinstance(t.object, ox.NamedNode) else n(t.object.value))
     for local in ("Incident", "Claim", "Dispute", "CasualtyFigure", "Actor", "Article"):
-        members = sorted(s.value for s in union.classes.get(base + "ontology#" + local, ())
+        members = sorted(s.value for s in union.classes.get(ONTOLOGY_NS + local, ())
                          if isinstance(s, ox.NamedNode))
         if members:
             add(ds, VOID + "exampleResource", members[0])

@@ -23,8 +23,6 @@ import itertools
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +37,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from endpoint_bench import free_port, stop_group  # noqa: E402
 
 from kg.catalogue import SavedQuery, load_catalogue  # noqa: E402
 
@@ -66,12 +67,6 @@ KNOWN: dict[tuple[str, str], str] = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Proc:
     """A process we started in its own process group."""
@@ -82,14 +77,7 @@ class Proc:
     log: Path
 
     def stop(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+        stop_group(self.proc, grace=15)
 
 
 def _spawn(name: str, cmd: list[str], log: Path, cwd: Path = ROOT) -> subprocess.Popen:

@@ -31,7 +31,7 @@ from kg.article import Article
 from kg.config import Iris
 from kg.dates import DateError, resolve_checked
 from kg.terms import GEO, NIF, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, WD, XSD
-from kg.wikidata import verified
+from kg.wikidata import unverified, verified
 
 ENTITY_CLASS = {
     "person": "Person", "government-body": "GovernmentBody", "state": "State",
@@ -252,10 +252,9 @@ class Mapper:
         for key in e.part_of:
             if (o := self.ref(key, ACTOR_KINDS, (*loc, "part_of"))) is not None:
                 self.add(s, self.dkg("partOf"), o)
-        for name, keys in (("basedIn", e.based_in), ("locatedIn", e.located_in),
-                           ("onCoastOf", e.on_coast_of)):
-            field_name = {"basedIn": "based_in", "locatedIn": "located_in",
-                          "onCoastOf": "on_coast_of"}[name]
+        for name, field_name, keys in (("basedIn", "based_in", e.based_in),
+                                       ("locatedIn", "located_in", e.located_in),
+                                       ("onCoastOf", "on_coast_of", e.on_coast_of)):
             for key in keys:
                 if (o := self.ref(key, PLACE_KINDS, (*loc, field_name))) is not None:
                     self.add(s, self.dkg(name), o)
@@ -296,9 +295,7 @@ class Mapper:
             self.add(s, self.dkg("wikidataEvidence"), Literal(row.evidence))
             self.add(s, self.dkg("linkStatus"), self.concept("link-status", "linked"))
         elif e.unverified:
-            from kg.wikidata import unverified
-
-            rows = {u.entity: u for u in unverified()}
+            rows = unverified()
             if e.unverified not in rows:
                 self.error((*loc, "unverified"), f"{e.unverified!r} is not an entity of "
                            "kg/data/unverified.tsv")

@@ -44,9 +44,10 @@ def verified(folder: Path = WIKIDATA_DIR) -> dict[str, VerifiedQid]:
 
 
 @cache
-def unverified(folder: Path = WIKIDATA_DIR) -> tuple[Unverified, ...]:
-    """Entities researched and left unlinked, with the reason."""
-    return tuple(Unverified(r["entity"], r["note"]) for r in _rows(folder / "unverified.tsv"))
+def unverified(folder: Path = WIKIDATA_DIR) -> dict[str, Unverified]:
+    """Entities researched and left unlinked, with the reason, by their `entity` column."""
+    return {r["entity"]: Unverified(r["entity"], r["note"])
+            for r in _rows(folder / "unverified.tsv")}
 
 
 @cache

@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 
 from kg.cli import app
-from kg.config import QUERIES_DIR
-from server.settings import CDN_ASSETS, ENV_PREFIX, WIKIDATA_SPARQL
+from server.settings import ENV_PREFIX, Settings
 
 E = ENV_PREFIX
+_D = Settings()  # the option defaults are the settings' own, stated once in server/settings.py
 
 if app.registered_callback is None:
 
@@ -36,41 +36,41 @@ def serve(
     ] = Path("seeds"),
     base_iri: Annotated[
         str, typer.Option(envvar=E + "BASE_IRI", help="Base IRI of the dataset.")
-    ] = "https://w3id.org/dispute-kg/",
+    ] = _D.base_iri,
     timeout: Annotated[
         float, typer.Option(envvar=E + "TIMEOUT", help="Query deadline in seconds.")
-    ] = 30.0,
+    ] = _D.timeout,
     workers: Annotated[
         int, typer.Option(envvar=E + "WORKERS", help="Query worker processes.")
-    ] = 2,
+    ] = _D.workers,
     cors_origins: Annotated[
         str, typer.Option(envvar=E + "CORS_ORIGINS", help="Allowed CORS origins, comma-separated.")
-    ] = "*",
+    ] = ",".join(_D.cors_origins),
     service_allow: Annotated[
         str, typer.Option(envvar=E + "SERVICE_ALLOW", help="SERVICE IRIs allowed, comma-separated.")
-    ] = WIKIDATA_SPARQL,
+    ] = ",".join(_D.service_allow),
     ui_assets: Annotated[
         str, typer.Option(envvar=E + "UI_ASSETS", help="YASGUI assets: URL prefix or directory.")
-    ] = CDN_ASSETS,
+    ] = _D.ui_assets,
     max_result_bytes: Annotated[
         int, typer.Option(envvar=E + "MAX_RESULT_BYTES", help="Serialised result cap.")
-    ] = 64 << 20,
+    ] = _D.max_result_bytes,
     max_body_bytes: Annotated[
         int, typer.Option(envvar=E + "MAX_BODY_BYTES", help="Request body cap.")
-    ] = 1 << 20,
+    ] = _D.max_body_bytes,
     memory_limit_mb: Annotated[
         int, typer.Option(envvar=E + "MEMORY_LIMIT_MB", help="Memory cap of one query worker.")
-    ] = 2048,
+    ] = _D.memory_limit_mb,
     queue_wait: Annotated[
         float, typer.Option(envvar=E + "QUEUE_WAIT", help="Seconds to wait for a free worker.")
-    ] = 2.0,
+    ] = _D.queue_wait,
     queries: Annotated[
         Path, typer.Option(envvar=E + "QUERIES_DIR", help="Folder of saved queries (*.rq).")
-    ] = QUERIES_DIR,
+    ] = _D.queries_dir,
     wikidata_endpoint: Annotated[
         str, typer.Option(envvar=E + "WIKIDATA_ENDPOINT",
                           help="Where saved queries' SERVICE calls to Wikidata go.")
-    ] = WIKIDATA_SPARQL,
+    ] = _D.wikidata_endpoint,
     backend: Annotated[
         str, typer.Option(envvar=E + "BACKEND",
                           help="Query this SPARQL 1.1 endpoint URL instead of the embedded store "

@@ -14,7 +14,7 @@ KHARKIV = BASE + "id/incident/kharkiv-2026-01-02"
 KHORLY = BASE + "id/incident/khorly-new-years-eve"
 
 
-def built_store_or_skip(request: pytest.FixtureRequest) -> Path:
+def seed_store(request: pytest.FixtureRequest) -> Path:
     """The session's seed build (tests/conftest.py always provides it; nothing is skipped)."""
     return request.getfixturevalue("built_store")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Server, stop_server
-from seed_helpers import BROWSER, built_store_or_skip, start_seed_server
+from seed_helpers import BROWSER, seed_store, start_seed_server
 from test_browser import ARGS, CHROMIUM
 
 MOD = "Ministry of Defence of the Russian Federation"
@@ -19,7 +19,7 @@ MOD = "Ministry of Defence of the Russian Federation"
 @pytest.fixture(scope="module")
 def seed(request: pytest.FixtureRequest, standin,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    store = built_store_or_skip(request)
+    store = seed_store(request)
     srv = start_seed_server(store, tmp_path_factory.mktemp("disputes") / "server.log",
                             standin[0])
     yield srv

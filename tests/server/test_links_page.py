@@ -10,13 +10,13 @@ from html import unescape
 
 import pytest
 from conftest import Server, stop_server
-from seed_helpers import BASE, BROWSER, built_store_or_skip, rows, start_seed_server
+from seed_helpers import BASE, BROWSER, rows, seed_store, start_seed_server
 
 
 @pytest.fixture(scope="module")
 def seed(request: pytest.FixtureRequest, standin,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    store = built_store_or_skip(request)
+    store = seed_store(request)
     srv = start_seed_server(store, tmp_path_factory.mktemp("links") / "server.log", standin[0])
     yield srv
     stop_server(srv)

@@ -19,7 +19,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from conftest import ROOT, Server, start_server, stop_server
-from seed_helpers import BROWSER, KHARKIV, built_store_or_skip, rows, start_seed_server
+from seed_helpers import BROWSER, KHARKIV, rows, seed_store, start_seed_server
 
 from kg.catalogue import load_catalogue
 
@@ -48,7 +48,7 @@ ORDER BY ?actor ?label
 
 @pytest.fixture(scope="module")
 def store(request: pytest.FixtureRequest) -> Path:
-    return built_store_or_skip(request)
+    return seed_store(request)
 
 
 @pytest.fixture(scope="module")

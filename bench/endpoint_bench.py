@@ -285,9 +285,10 @@ def in_process(store: Path, queries: dict[str, str], repeat: float = 2.0) -> dic
     - `guard_cached_ms`: the same check answered from the verdict cache;
     - `evaluator_ms`: server.evaluate.Evaluator.run (guard, store-reopen check, query, serialise
       into the capped buffer), in this process;
-    - `pool_ms`: WorkerPool.run with one worker process (adds the pipe IPC of the job and the
-      result bytes, and the deadline / memory polling), no HTTP.
+    - `pool_ms`: WorkerPool.execute with one worker process, on an event loop (adds the pipe IPC
+      of the job and the result bytes, and the deadline / memory polling), no HTTP.
     """
+    import asyncio
     import io
 
     import pyoxigraph as ox
@@ -300,7 +301,8 @@ def in_process(store: Path, queries: dict[str, str], repeat: float = 2.0) -> dic
     db = open_read_only(store)
     evaluator = Evaluator(store)
     pool = WorkerPool(store, 1, 2048, 2.0)
-    pool.start()
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(pool.start())
     out = {}
     try:
         for name, text in queries.items():
@@ -322,7 +324,8 @@ def in_process(store: Path, queries: dict[str, str], repeat: float = 2.0) -> dic
             check_query(text, ())
             cached_ms, _ = _median_ms(lambda text=text: check_query(text, ()), 0.2)
             evaluator_ms, _ = _median_ms(lambda job=job: evaluator.run(job), repeat / 2)
-            pool_ms, _ = _median_ms(lambda job=job: pool.run(job, 60), repeat / 2)
+            pool_ms, _ = _median_ms(
+                lambda job=job: loop.run_until_complete(pool.execute(job, 60)), repeat / 2)
             out[name] = {"p50_ms": p50, "runs": runs, "rows": rows(buf.getvalue()),
                          "bytes": len(buf.getvalue()), "guard_parse_ms": parse_ms,
                          "guard_cached_ms": cached_ms, "evaluator_ms": evaluator_ms,
@@ -331,7 +334,8 @@ def in_process(store: Path, queries: dict[str, str], repeat: float = 2.0) -> dic
                   f"ms / cached {1000 * cached_ms:6.1f} µs, evaluator {evaluator_ms:8.2f} ms, "
                   f"pool {pool_ms:8.2f} ms", file=sys.stderr)
     finally:
-        pool.close()
+        loop.run_until_complete(pool.close())
+        loop.close()
     return out
 
 

@@ -72,10 +72,10 @@ class EmbeddedBackend:
         self.pool = pool
 
     async def start(self) -> None:
-        self.pool.start()
+        await self.pool.start()
 
     async def close(self) -> None:
-        self.pool.close()
+        await self.pool.close()
 
     async def execute(self, job: Job, timeout: float) -> Outcome:
         return await self.pool.execute(job, timeout)

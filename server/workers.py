@@ -9,15 +9,13 @@ cap, and starts a replacement. When every worker is busy past a short wait, the 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import math
 import multiprocessing as mp
 import os
-import queue
 import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -28,6 +26,8 @@ log = logging.getLogger("dispute_kg.workers")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 POLL = 0.05  # seconds between memory checks while a query runs
 MAX_PENDING_EXTRA = 32  # requests allowed to wait for a worker beyond one per worker
+NICE_AFTER = 1.0  # seconds a query runs before its worker yields the CPU to others
+NICE_LONG = 10  # the niceness of such a worker until its query ends
 
 
 def _worker_main(conn: Connection, store_path: str) -> None:
@@ -59,6 +59,14 @@ class _Worker:
         except (OSError, ValueError, IndexError):
             return 0
 
+    def renice(self, niceness: int) -> bool:
+        """Set the worker's scheduling niceness; False when not permitted (or it is gone)."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid or 0, niceness)
+        except (OSError, ValueError):
+            return False
+        return True
+
     def kill(self) -> None:
         with contextlib.suppress(Exception):
             self.process.kill()
@@ -69,7 +77,15 @@ class _Worker:
 
 
 class WorkerPool:
-    """Fixed-size pool; `execute` runs one job with a deadline and memory cap."""
+    """Fixed-size pool; `execute` runs one job with a deadline and a memory cap.
+
+    Everything happens on the event loop: a request waits for an idle worker in FIFO order,
+    sends its job down the worker's pipe and is woken by the loop when the answer is readable,
+    so a fast query costs no thread hop. The deadline covers the wait and the run, so every
+    answer (result, 503 or 504) comes within the request's timeout. A query still running after
+    `NICE_AFTER` seconds has its worker reniced, so a runaway yields the CPU to short queries
+    until its deadline kills it.
+    """
 
     def __init__(self, store: Path, size: int, memory_limit_mb: int, queue_wait: float) -> None:
         self.store = store
@@ -78,20 +94,19 @@ class WorkerPool:
         self.queue_wait = queue_wait
         self._ctx = mp.get_context("forkserver")
         self._ctx.set_forkserver_preload(["server.evaluate"])
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._executor = ThreadPoolExecutor(
-            max_workers=size + MAX_PENDING_EXTRA, thread_name_prefix="query-wait"
-        )
-        self._pending = 0
-        self._lock = threading.Lock()
+        self._idle: collections.deque[_Worker] = collections.deque()
+        self._waiters: collections.deque[asyncio.Future[_Worker]] = collections.deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         self.kills = {"timeout": 0, "memory": 0, "died": 0}
 
-    def start(self) -> None:
+    async def start(self) -> None:
         """Start all workers and wait until each has reported ready."""
+        self._loop = asyncio.get_running_loop()
         workers = [self._spawn() for _ in range(self.size)]
         for w in workers:
-            self._await_ready(w)
+            if await asyncio.to_thread(_await_ready, w):
+                self._release(w)
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe()
@@ -102,108 +117,159 @@ class WorkerPool:
         child.close()
         return _Worker(proc, parent)
 
-    def _await_ready(self, w: _Worker) -> None:
-        if w.conn.poll(60):
-            try:
-                if w.conn.recv() == "ready":
-                    self._idle.put(w)
-                    return
-            except (EOFError, OSError):
-                pass
-        log.error("a query worker failed to start")
-        w.kill()
+    def _release(self, w: _Worker) -> None:
+        """Hand an idle worker to the longest-waiting request, or park it (loop thread only)."""
+        if self._closed:
+            w.kill()
+            return
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(w)
+                return
+        self._idle.append(w)
 
     def _replace(self, w: _Worker) -> None:
         """Kill a worker and start its replacement in the background."""
         w.kill()
-        if self._closed:
+        if self._closed or self._loop is None:
             return
+        loop = self._loop
 
         def start() -> None:
-            if not self._closed:
-                self._await_ready(self._spawn())
+            fresh = self._spawn()
+            if _await_ready(fresh):
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(self._release, fresh)
 
         threading.Thread(target=start, daemon=True, name="kg-respawn").start()
 
     @property
     def idle(self) -> int:
-        return self._idle.qsize()
+        return len(self._idle)
 
     def retry_after(self, timeout: float) -> int:
         """Seconds a client should wait before retrying when the pool is full."""
         return max(1, min(10, math.ceil(timeout / 2)))
 
-    async def execute(self, job: Job, timeout: float) -> Outcome:
-        """Run `job` in a worker with a `timeout`-second deadline, without blocking the loop."""
-        with self._lock:
-            if self._pending >= self.size + MAX_PENDING_EXTRA:
-                return _busy()
-            self._pending += 1
+    async def _acquire(self, wait: float) -> _Worker | None:
+        """An idle worker, waiting up to `wait` seconds in FIFO order; None when none came."""
+        if self._idle:
+            return self._idle.popleft()
+        if len(self._waiters) >= self.size + MAX_PENDING_EXTRA or wait <= 0:
+            return None
+        waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
         try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, self.run, job, timeout)
-        finally:
-            with self._lock:
-                self._pending -= 1
+            return await asyncio.wait_for(asyncio.shield(waiter), wait)
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+            handed = waiter.done() and not waiter.cancelled()
+            waiter.cancel()
+            if isinstance(exc, asyncio.CancelledError):
+                if handed:
+                    self._release(waiter.result())
+                raise
+            return waiter.result() if handed else None
 
-    def run(self, job: Job, timeout: float) -> Outcome:
-        """Blocking: take an idle worker (or give up with 503), send the job, watch it."""
-        try:
-            w = self._idle.get(timeout=self.queue_wait)
-        except queue.Empty:
+    async def execute(self, job: Job, timeout: float) -> Outcome:
+        """Run `job` in a worker; the `timeout`-second deadline covers waiting and running."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        w = await self._acquire(min(self.queue_wait, timeout))
+        if w is None:
             return _busy()
         if not w.process.is_alive():
-            self._replace(w)
             self.kills["died"] += 1
+            self._replace(w)
             return Outcome(503, error="worker-unavailable", message="a worker restarted; retry")
-        started = time.monotonic()
-        deadline = started + timeout
         try:
-            w.conn.send(job)
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    self.kills["timeout"] += 1
-                    self._replace(w)
-                    return Outcome(
-                        504, error="timeout",
-                        message=f"the query was stopped after {timeout:g} s",
-                        details={"timeout": timeout},
-                    )
-                if w.conn.poll(min(POLL, remaining)):
-                    outcome: Outcome = w.conn.recv()
-                    self._idle.put(w)
-                    return outcome
-                if w.rss_bytes() > self.memory_limit:
-                    self.kills["memory"] += 1
-                    self._replace(w)
-                    return Outcome(
-                        507, error="memory-limit",
-                        message="the query was stopped: it needed more than "
-                        f"{self.memory_limit // (1024 * 1024)} MB of memory",
-                        details={"memory_limit_mb": self.memory_limit // (1024 * 1024)},
-                    )
+            return await self._run(w, job, deadline, timeout)
+        except asyncio.CancelledError:  # the request went away mid-query: stop the query too
+            self._replace(w)
+            raise
         except (EOFError, OSError) as exc:
             self.kills["died"] += 1
             self._replace(w)
             return Outcome(500, error="worker-died", message=f"the query worker died: {exc}")
 
-    def close(self) -> None:
+    async def _run(self, w: _Worker, job: Job, deadline: float, timeout: float) -> Outcome:
+        """Send the job and wait for the answer, the deadline or the memory cap."""
+        loop = asyncio.get_running_loop()
+        fd = w.conn.fileno()
+        os.set_blocking(fd, True)  # the loop's poller may have left it non-blocking
+        w.conn.send(job)
+        started = loop.time()
+        reniced = False
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                self.kills["timeout"] += 1
+                self._replace(w)
+                return Outcome(504, error="timeout",
+                               message=f"the query was stopped after {timeout:g} s",
+                               details={"timeout": timeout})
+            woken: asyncio.Future[bool] = loop.create_future()
+            loop.add_reader(fd, _wake, woken, True)
+            timer = loop.call_later(min(POLL, remaining), _wake, woken, False)
+            try:
+                readable = await woken
+            finally:
+                timer.cancel()
+                loop.remove_reader(fd)
+            if readable:
+                break
+            if w.rss_bytes() > self.memory_limit:
+                self.kills["memory"] += 1
+                self._replace(w)
+                limit_mb = self.memory_limit // (1024 * 1024)
+                return Outcome(507, error="memory-limit",
+                               message="the query was stopped: it needed more than "
+                               f"{limit_mb} MB of memory",
+                               details={"memory_limit_mb": limit_mb})
+            if not reniced and loop.time() - started > NICE_AFTER:
+                reniced = w.renice(NICE_LONG)
+        os.set_blocking(fd, True)
+        outcome: Outcome = w.conn.recv()
+        if reniced and not w.renice(0):
+            self._replace(w)  # could not restore its priority: a fresh worker instead
+        else:
+            self._release(w)
+        return outcome
+
+    async def close(self) -> None:
         """Stop every worker (idle ones politely, busy ones are killed when they return)."""
         self._closed = True
-        while True:
-            try:
-                w = self._idle.get_nowait()
-            except queue.Empty:
-                break
+        for waiter in self._waiters:
+            waiter.cancel()
+        while self._idle:
+            w = self._idle.popleft()
             with contextlib.suppress(Exception):
                 w.conn.send(None)
-            w.process.join(timeout=2)
+            await asyncio.to_thread(w.process.join, 2)
             w.kill()
         for child in mp.active_children():
             with contextlib.suppress(Exception):
                 child.kill()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _wake(future: asyncio.Future[bool], readable: bool) -> None:
+    if not future.done():
+        future.set_result(readable)
+
+
+def _await_ready(w: _Worker) -> bool:
+    """Blocking: wait for a new worker's "ready" (it opens the store first); kill it if silent."""
+    if w.conn.poll(60):
+        try:
+            if w.conn.recv() == "ready":
+                return True
+        except (EOFError, OSError):
+            pass
+    log.error("a query worker failed to start")
+    w.kill()
+    return False
 
 
 def _busy() -> Outcome:

@@ -55,8 +55,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (MB)."""
+def _tree(pid: int) -> set[int]:
+    """A process and all its descendants."""
     pids, frontier = {pid}, [pid]
     while frontier:
         p = frontier.pop()
@@ -65,11 +65,29 @@ def tree_rss_mb(pid: int) -> float:
                 if int(child) not in pids:
                     pids.add(int(child))
                     frontier.append(int(child))
+    return pids
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (MB): the sum of their RSS, which
+    counts a page shared by several processes (forked workers, the mapped store) once each."""
     total = 0
-    for p in pids:
+    for p in _tree(pid):
         with contextlib.suppress(OSError, ValueError, IndexError):
             total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * os.sysconf(
                 "SC_PAGE_SIZE")
+    return total / 2**20
+
+
+def tree_pss_mb(pid: int) -> float:
+    """Proportional set size of a process tree (MB): shared pages split between their users,
+    so the sum is the memory the tree really holds."""
+    total = 0
+    for p in _tree(pid):
+        with contextlib.suppress(OSError, ValueError, StopIteration):
+            line = next(x for x in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()
+                        if x.startswith("Pss:"))
+            total += int(line.split()[1]) * 1024
     return total / 2**20
 
 
@@ -229,7 +247,7 @@ def load(srv: Running, query: str, concurrency: int, duration: float) -> dict:
         p = ctx.Process(target=_client, args=(srv.port, srv.path, query, threads, duration, q))
         p.start()
         procs.append(p)
-    rss_peak = 0.0
+    rss_peak = pss_peak = 0.0
     t0 = time.monotonic()
     results = []
     while len(results) < procs_n:
@@ -237,10 +255,12 @@ def load(srv: Running, query: str, concurrency: int, duration: float) -> dict:
             results.append(q.get(timeout=0.25))
             continue
         rss_peak = max(rss_peak, tree_rss_mb(srv.proc.pid))
+        pss_peak = max(pss_peak, tree_pss_mb(srv.proc.pid))
     elapsed = time.monotonic() - t0
     for p in procs:
         p.join()
     rss_peak = max(rss_peak, tree_rss_mb(srv.proc.pid))
+    pss_peak = max(pss_peak, tree_pss_mb(srv.proc.pid))
     lat = sorted(x for r in results for x in r[0])
     errors: dict[str, int] = {}
     for r in results:
@@ -254,6 +274,7 @@ def load(srv: Running, query: str, concurrency: int, duration: float) -> dict:
         "p99_ms": 1000 * lat[min(n - 1, int(n * 0.99))] if n else None,
         "mean_ms": 1000 * statistics.fmean(lat) if n else None,
         "server_rss_mb": rss_peak,
+        "server_pss_mb": pss_peak,
     }
 
 
@@ -339,6 +360,15 @@ def in_process(store: Path, queries: dict[str, str], repeat: float = 2.0) -> dic
     return out
 
 
+def git_commit() -> str:
+    """The commit the benchmark ran on (`-dirty` with uncommitted changes), for before/after."""
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, text=True,
+                              capture_output=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="endpoint benchmark")
     p.add_argument("--size", default="100k")
@@ -361,7 +391,9 @@ def main(argv: list[str] | None = None) -> int:
         queries = {k: v for k, v in queries.items() if k in keep}
         sources = {k: v for k, v in sources.items() if k in keep}
     conc = [int(c) for c in args.concurrency.split(",")]
-    result: dict = {"size": args.size, "duration_s": args.duration, "concurrency": conc,
+    result: dict = {"size": args.size, "commit": git_commit(),
+                    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                    "duration_s": args.duration, "concurrency": conc,
                     "query_sources": sources, "queries": queries, "runs": [],
                     "in_process": in_process(store, queries), "servers": {}}
     log_dir = WORK / "logs"
@@ -374,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.monotonic()
         srv = start(name, store, args.size, log_dir)
         info = {"startup_s": time.monotonic() - t0, "idle_rss_mb": tree_rss_mb(srv.proc.pid),
+                "idle_pss_mb": tree_pss_mb(srv.proc.pid),
                 "rows": {}}
         print(f"[endpoint] {name} up in {info['startup_s']:.1f} s, "
               f"RSS {info['idle_rss_mb']:.0f} MB", file=sys.stderr)

@@ -126,18 +126,19 @@ def endpoint_section(e: dict) -> list[str]:
     out = [f"Store: `{e['size']}`; {e['duration_s']:.0f} s per run; queries: "
            + "; ".join(f"`{k}` from {v}" for k, v in e["query_sources"].items()) + ".", "",
            "| query | c | server | req/s | × oxigraph | p50 ms | p99 ms | errors | "
-           "server RSS MB |", "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
+           "server RSS MB | server PSS MB |", "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in sorted(e["runs"], key=lambda r: (list(e["queries"]).index(r["query"]),
                                               r["concurrency"], SERVERS.index(r["server"]))):
         if "skipped" in r:
             out.append(f"| {r['query']} | {r['concurrency']} | {LABEL[r['server']]} | — | — | "
-                       f"— | — | {r['skipped']} | — |")
+                       f"— | — | {r['skipped']} | — | — |")
             continue
         base = ref.get((r["query"], r["concurrency"]))
         ratio = r["throughput"] / base["throughput"] if base and base["throughput"] else None
         out.append(f"| {r['query']} | {r['concurrency']} | {LABEL[r['server']]} | "
                    f"{fmt(r['throughput'])} | {fmt(ratio, 2)} | {fmt(r['p50_ms'], 2)} | "
-                   f"{fmt(r['p99_ms'], 1)} | {r['errors']} | {fmt(r['server_rss_mb'], 0)} |")
+                   f"{fmt(r['p99_ms'], 1)} | {r['errors']} | {fmt(r['server_rss_mb'], 0)} | "
+                   f"{fmt(r.get('server_pss_mb'), 0)} |")
     # targets
     def get(server: str, query: str, c: int) -> dict | None:
         return next((r for r in runs if r["server"] == server and r["query"] == query
@@ -193,10 +194,13 @@ def endpoint_section(e: dict) -> list[str]:
                      f"{verdict(kg['p50_ms'] <= 100) if e['size'] == '1m' else 'n/a'} "
                      f"({kg['p50_ms']:.1f} ms{tail})")
     rss = max((r["server_rss_mb"] for r in runs if r["server"] == "kg"), default=None)
+    pss = max((r.get("server_pss_mb") or 0 for r in runs if r["server"] == "kg"), default=0)
     if rss is not None:
         lines.append(f"- kg serve RSS ≤ 300 MB at 1M: "
                      f"{verdict(rss <= 300) if e['size'] == '1m' else 'n/a'} (max {rss:.0f} MB "
-                     f"on `{e['size']}`, main process + 2 workers + forkserver)")
+                     f"on `{e['size']}`: the RSS of the main process, 2 workers, the forkserver "
+                     f"and the resource tracker summed; their PSS, which counts shared pages "
+                     f"once, peaked at {pss:.0f} MB)")
     if ip and "guard_parse_ms" in next(iter(ip.values())):
         lines += ["", "Where the time of one request goes (medians, ms; `kg serve` at c=1 over "
                   "HTTP; the guard's verdict is cached per worker, so repeated texts skip the "
@@ -212,10 +216,11 @@ def endpoint_section(e: dict) -> list[str]:
                          f"{fmt(kg['p50_ms'] if kg else None, 2)} |")
     prev = load(f"prev/endpoint-{e['size']}.json")
     if prev:
+        note = WORK / "prev" / "NOTE.md"
+        what = (note.read_text().strip() if note.exists()
+                else f"commit {prev.get('commit', 'unknown')}, {prev.get('date', 'date unknown')}")
         lines += ["", "Change since the previous run (`kg serve`, before → after; the before "
-                  "figures are bench/work/prev/, measured before the guard's verdict cache and, "
-                  "at 100k, on the store that still repeated shared-entity triples per article; "
-                  "the saved queries also changed slightly):", "",
+                  f"figures are bench/work/prev/: {what}):", "",
                   "| query | c | req/s before | req/s after | p50 ms before | p50 ms after |",
                   "|---|---:|---:|---:|---:|---:|"]
         for q in e["queries"]:

@@ -26,6 +26,10 @@ pip_install() {  # venv, packages...
 }
 pip_install bench/work/venv-oxigraph oxigraph
 pip_install bench/work/peers rdflib-endpoint matplotlib
+# the previous run's endpoint figures become the "before" of the report's change table
+if compgen -G "bench/work/endpoint-*.json" >/dev/null; then
+  rm -rf bench/work/prev && mkdir -p bench/work/prev && cp bench/work/endpoint-*.json bench/work/prev/
+fi
 .venv/bin/python bench/build_bench.py --sizes "$SIZES" --timeout "$BUILD_TIMEOUT"
 for size in ${SIZES//,/ }; do
   if [ -e "bench/work/stores/$size/store" ] \

@@ -43,11 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=5.0, help="the server's query deadline")
     p.add_argument("--every", type=float, default=4.0, help="seconds between runaways")
     p.add_argument("--quiet", type=float, default=20.0, help="seconds of quiet phase")
+    p.add_argument("--server-args", default="", help="more `kg serve` options, e.g. '--workers 4'")
     args = p.parse_args(argv)
     store = WORK / "stores" / args.size / "store"
     queries, _ = bench_queries(store)
     mix = list(queries.values())
-    srv = start("kg", store, args.size, WORK / "logs", extra=["--timeout", str(args.timeout)])
+    srv = start("kg", store, args.size, WORK / "logs", extra=["--timeout", str(args.timeout), *args.server_args.split()])
     t_start = time.monotonic()
     quiet_end = t_start + args.quiet
     end = t_start + args.duration

@@ -33,7 +33,9 @@ class Settings:
     seeds: Path = DEFAULT_SEEDS
     base_iri: str = DEFAULT_BASE
     timeout: float = 30.0  # seconds; a request's `timeout` may only lower it
-    workers: int = 2  # query worker processes
+    # query worker processes: one per core plus a spare, so that one runaway query (held until
+    # its deadline) cannot halve the pool (bench/soak.py measures this)
+    workers: int = max(2, (os.cpu_count() or 1) + 1)
     queue_wait: float = 2.0  # seconds a request waits for a free worker before 503
     max_body_bytes: int = 1 << 20  # request body cap (413)
     max_result_bytes: int = 64 << 20  # serialised result cap

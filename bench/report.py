@@ -198,8 +198,9 @@ def endpoint_section(e: dict) -> list[str]:
     if rss is not None:
         lines.append(f"- kg serve RSS ≤ 300 MB at 1M: "
                      f"{verdict(rss <= 300) if e['size'] == '1m' else 'n/a'} (max {rss:.0f} MB "
-                     f"on `{e['size']}`: the RSS of the main process, its query workers, the forkserver "
-                     f"and the resource tracker summed; their PSS, which counts shared pages "
+                     f"on `{e['size']}`: the RSS of the main process, its query workers, the "
+                     f"forkserver and the resource tracker summed; their PSS, which counts shared "
+                     f"pages "
                      f"once, peaked at {pss:.0f} MB)")
     if ip and "guard_parse_ms" in next(iter(ip.values())):
         lines += ["", "Where the time of one request goes (medians, ms; `kg serve` at c=1 over "

@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     store = WORK / "stores" / args.size / "store"
     queries, _ = bench_queries(store)
     mix = list(queries.values())
-    srv = start("kg", store, args.size, WORK / "logs", extra=["--timeout", str(args.timeout), *args.server_args.split()])
+    srv = start("kg", store, args.size, WORK / "logs",
+                extra=["--timeout", str(args.timeout), *args.server_args.split()])
     t_start = time.monotonic()
     quiet_end = t_start + args.quiet
     end = t_start + args.duration

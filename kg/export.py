@@ -19,16 +19,18 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import pyoxigraph as ox
 import typer
@@ -37,17 +39,24 @@ from kg.config import DEFAULT_BASE, DEFAULT_STORE, ONTOLOGY_NS, PREFIXES, PROJEC
 from kg.store import StoreMissing, build_info, current_build, open_read_only
 from kg.turtle import (
     RDF_TYPE,
+    Group,
     canonical_blank_nodes,
     comment,
-    write_jsonld,
-    write_trig,
-    write_turtle,
+    jsonld_chunks,
+    literal_parts,
+    split_line,
+    subjects,
+    trig_chunks,
+    turtle_chunks,
 )
-from kg.void import LICENSE, DumpFile, describe
+from kg.void import LICENSE, DumpFile, Stats, describe
 
 NAME = "dispute-kg"
 DEFAULT_DUMPS = PROJECT_ROOT / "data" / "dumps"
 SUMS = "SHA256SUMS"
+SCHEMA_URL = "http://schema.org/url"
+NAMES = ("http://schema.org/name", "http://www.w3.org/2000/01/rdf-schema#label",
+         "http://www.w3.org/2004/02/skos/core#prefLabel", "http://xmlns.com/foaf/0.1/name")
 VOID_FILE = "void.ttl"
 MARKER = ".export.json"
 TITLE = "dispute-kg: claims and counter-claims in war news"
@@ -131,14 +140,6 @@ def classify(name: str) -> FileKind | None:
     return None
 
 
-def gzip_bytes(data: bytes) -> bytes:
-    """Gzip with no file name and time 0 in the header, so equal input gives equal bytes."""
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
-        gz.write(data)
-    return buf.getvalue()
-
-
 def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     h = hashlib.sha256()
@@ -148,12 +149,28 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def atomic_write(path: Path, data: bytes, mtime: float | None = None) -> None:
+class _Counted:
+    """A binary file that counts and hashes the bytes written to it."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file, self.size, self._sha = file, 0, hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self._sha.update(data)
+        self.size += len(data)
+        return self.file.write(data)
+
+    def sha256(self) -> str:
+        return self._sha.hexdigest()
+
+
+@contextmanager
+def atomic_stream(path: Path, mtime: float | None = None) -> Iterator[_Counted]:
     """Write to a hidden temporary name in the same directory, then rename over ``path``."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
-            f.write(data)
+            yield _Counted(f)
             f.flush()
             os.fsync(f.fileno())
         if mtime is not None:
@@ -164,6 +181,12 @@ def atomic_write(path: Path, data: bytes, mtime: float | None = None) -> None:
         raise
 
 
+def atomic_write(path: Path, data: bytes, mtime: float | None = None) -> None:
+    """Write ``data`` to ``path`` atomically (see ``atomic_stream``)."""
+    with atomic_stream(path, mtime) as f:
+        f.write(data)
+
+
 def atomic_symlink(path: Path, target: str) -> None:
     """Point the link ``path`` at ``target`` (a name in the same directory) in one rename."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.link")
@@ -172,30 +195,78 @@ def atomic_symlink(path: Path, target: str) -> None:
     os.replace(tmp, path)
 
 
-def _sorted_lines(data: bytes) -> bytes:
-    lines = sorted(set(data.splitlines(keepends=True)))
-    return b"".join(lines)
+def _gzip(raw: _Counted) -> gzip.GzipFile:
+    """Gzip with no file name and time 0 in the header, so equal input gives equal bytes."""
+    return gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9)
 
 
-def _literal_values(quads: Iterable[ox.Quad], subjects: set, predicates: set[str]) -> list[str]:
-    return sorted({q.object.value for q in quads
-                   if q.subject in subjects and q.predicate.value in predicates})
+def _encoded(pieces: Iterable[str], size: int = 1 << 20) -> Iterator[bytes]:
+    """UTF-8 bytes of some text pieces, joined into chunks of about ``size`` characters."""
+    batch: list[str] = []
+    length = 0
+    for piece in pieces:
+        batch.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(batch).encode()
+            batch, length = [], 0
+    if batch:
+        yield "".join(batch).encode()
+
+
+def _value(token: str) -> str:
+    """What pyoxigraph's ``.value`` gives for a term: IRI, blank node label or lexical form."""
+    if token[0] == "<":
+        return token[1:-1]
+    return token[2:] if token[0] == "_" else literal_parts(token)[0]
+
+
+def _read_graphs(st: ox.Store) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Every graph's sorted N-Triples lines by graph token ("" for the default graph).
+
+    Blank nodes are relabelled stably (``canonical_blank_nodes``); returns the new labels too.
+    """
+    names = [ox.DefaultGraph(), *st.named_graphs()]
+
+    def dump(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bytes:
+        return st.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+
+    graphs: dict[str, list[str]] = {}
+    with ThreadPoolExecutor(2) as pool:  # pyoxigraph reads without the GIL: two at a time
+        for graph, data in zip(names, pool.map(dump, names), strict=True):
+            if data:  # split on newlines only: literals may hold U+2028 and the like
+                key = "" if isinstance(graph, ox.DefaultGraph) else str(graph)
+                graphs[key] = data.decode().split("\n")[:-1]
+    labels = canonical_blank_nodes([(*split_line(x), g) for g, lines in graphs.items()
+                                    for x in lines if g.startswith("_:") or "_:" in x])
+    if labels:
+        graphs = {labels.get(g, g): [_relabel(x, labels) if "_:" in x else x for x in lines]
+                  for g, lines in graphs.items()}
+    for lines in graphs.values():
+        lines.sort()
+    return graphs, labels
+
+
+def _relabel(line: str, labels: Mapping[str, str]) -> str:
+    s, p, o = split_line(line)
+    return f"{labels.get(s, s)} {p} {labels.get(o, o)} ."
 
 
 @dataclass(frozen=True)
 class Release:
-    """What one export is made of: the quads, their version and the build's metadata."""
+    """What one export is made of: every graph's sorted lines, the version and build metadata."""
 
-    quads: list[ox.Quad]
+    graphs: dict[str, list[str]]
     base: str
     version: str
     built_at: str
     publishers: list[str]
     sources: list[str]
+    articles: dict[str, list[str]]  # article IRI: its schema:url values
 
     @property
-    def ontology_graph(self) -> ox.NamedNode:
-        return ox.NamedNode(self.base + "graph/ontology")
+    def ontology_graph(self) -> str:
+        return f"<{self.base}graph/ontology>"
 
     def prefixes(self) -> dict[str, str]:
         """The project prefixes (the vocabulary's namespace is fixed, whatever the base IRI)."""
@@ -220,6 +291,12 @@ class Release:
         lines.append(f"Description, sizes and checksums: {self.base}dumps/{VOID_FILE}")
         return "\n".join(lines)
 
+    def quads(self) -> list[tuple[str, str]]:
+        """Every (N-Triples line, graph token), sorted: the order of N-Quads lines."""
+        quads = [(line, g) for g, lines in self.graphs.items() for line in lines]
+        quads.sort()  # runs of already sorted lines: a merge, not a full sort
+        return quads
+
 
 def _wrap(text: str, width: int = 96) -> list[str]:
     lines, line = [], ""
@@ -232,8 +309,31 @@ def _wrap(text: str, width: int = 96) -> list[str]:
     return lines + ([line] if line else [])
 
 
+def _objects(st: ox.Store, subjects: Iterable[ox.NamedNode | ox.BlankNode],
+             predicates: Iterable[str], labels: Mapping[str, str]) -> set[str]:
+    """Tokens of the objects of ``subjects`` through ``predicates`` (blank nodes relabelled)."""
+    found = {str(q.object) for s in subjects for p in predicates
+             for q in st.quads_for_pattern(s, ox.NamedNode(p), None, None)}
+    return {labels.get(t, t) for t in found}
+
+
+def _articles(st: ox.Store, labels: Mapping[str, str]) -> tuple[dict[str, list[str]], list[str]]:
+    """Each article (token) with its ``schema:url`` values, and the names of its publishers."""
+    nodes = {q.subject for q in st.quads_for_pattern(
+        None, ox.NamedNode(RDF_TYPE), ox.NamedNode(ONTOLOGY_NS + "Article"), None)}
+    articles = {labels.get(str(a), str(a)): sorted(map(_value, _objects(st, [a], [SCHEMA_URL],
+                                                                        labels)))
+                for a in nodes}
+    publisher_nodes = {q.object for a in nodes for q in st.quads_for_pattern(
+        a, ox.NamedNode("http://schema.org/publisher"), None, None)}
+    resources = [p for p in publisher_nodes if not isinstance(p, ox.Literal)]
+    publishers = {_value(t) for t in _objects(st, resources, NAMES, labels)}
+    publishers |= {p.value for p in publisher_nodes if isinstance(p, ox.Literal)}
+    return articles, sorted(publishers)
+
+
 def load_release(store: Path) -> Release:
-    """Read the current build: all quads (blank nodes relabelled stably) and its metadata."""
+    """Read the current build: every graph's lines (blank nodes relabelled) and its metadata."""
     info = build_info(store)
     base = info.get("base") or base_iri() or DEFAULT_BASE
     built_at = info.get("built_at")
@@ -249,44 +349,125 @@ def load_release(store: Path) -> Release:
         project = "0.0.0"
     version = f"{project}-{built_at[:10].replace('-', '')}"
     st = open_read_only(store)
-    quads = canonical_blank_nodes(list(st.quads_for_pattern(None, None, None, None)))
-    articles = {q.subject for q in quads if q.predicate.value == RDF_TYPE
-                and q.object == ox.NamedNode(ONTOLOGY_NS + "Article")}
-    publisher_nodes = {q.object for q in quads if q.subject in articles
-                       and q.predicate.value == "http://schema.org/publisher"}
-    names = {"http://schema.org/name", "http://www.w3.org/2000/01/rdf-schema#label",
-             "http://www.w3.org/2004/02/skos/core#prefLabel", "http://xmlns.com/foaf/0.1/name"}
-    publishers = _literal_values(quads, publisher_nodes, names)
-    publishers += sorted(p.value for p in publisher_nodes if isinstance(p, ox.Literal))
-    sources = _literal_values(quads, articles, {"http://schema.org/url"})
-    sources = sources or sorted(a.value for a in articles)
-    return Release(quads, base, version, built_at, sorted(set(publishers)), sources)
+    graphs, labels = _read_graphs(st)
+    articles, publishers = _articles(st, labels)
+    sources = sorted({url for urls in articles.values() for url in urls})
+    sources = sources or sorted(_value(a) for a in articles)
+    iris = {a[1:-1]: urls for a, urls in sorted(articles.items()) if a.startswith("<")}
+    return Release(graphs, base, version, built_at, publishers, sources, iris)
 
 
-def render(release: Release) -> dict[Format, bytes]:
-    """The bytes of every dump format for one release."""
-    quads, prefixes = release.quads, release.prefixes()
-    triples = sorted({q.triple for q in quads}, key=str)
-    turtle = write_turtle(triples, prefixes, header=release.header("all graphs merged"))
-    nt = comment(release.header("all graphs merged, N-Triples")).encode() + _sorted_lines(
-        ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
-    nq = comment(release.header("named graphs, N-Quads")).encode() + _sorted_lines(
-        ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
-    trig = write_trig(quads, prefixes, header=release.header("named graphs, TriG"))
-    onto = [q.triple for q in quads if q.graph_name == release.ontology_graph]
-    data = {
-        "ttl": turtle,
-        "ttl.gz": gzip_bytes(turtle),
-        "nt.gz": gzip_bytes(nt),
-        "trig.gz": gzip_bytes(trig),
-        "nq.gz": gzip_bytes(nq),
-        "jsonld": write_jsonld(quads, prefixes),
+def _distinct(quads: Iterable[tuple[str, str]]) -> Iterator[str]:
+    """The lines of sorted quads, each once: the union's sorted N-Triples lines."""
+    last = None
+    for line, _ in quads:
+        if line != last:
+            yield line
+            last = line
+
+
+def _tap(groups: Iterable[Group], see: Callable[[Group], None]) -> Iterator[Group]:
+    """Pass ``groups`` on, showing each to ``see`` first (to count while writing)."""
+    for group in groups:
+        see(group)
+        yield group
+
+
+def _texts(release: Release, union: Stats,
+           per_graph: dict[str, Stats]) -> dict[str, Callable[[], Iterable[str]]]:
+    """Each dump's text as pieces, by content key (``_content``).
+
+    The union's counts are taken while the Turtle text is read, each graph's with the TriG.
+    """
+    quads, prefixes, graphs = release.quads(), release.prefixes(), release.graphs
+    entity_prefix = release.base + "id/"
+
+    def counted(graph: str) -> Iterator[Group]:
+        stats = per_graph[graph] = Stats(entity_prefix)
+        return _tap(subjects(graphs[graph]), stats.add)
+
+    def nt() -> Iterator[str]:
+        yield comment(release.header("all graphs merged, N-Triples"))
+        yield from (line + "\n" for line in _distinct(quads))
+
+    def nq() -> Iterator[str]:
+        yield comment(release.header("named graphs, N-Quads"))
+        yield from (f"{line[:-1]}{g} .\n" if g else line + "\n" for line, g in quads)
+
+    named = {g: (lambda g=g: subjects(graphs[g])) for g in graphs if g}
+    return {
+        "ttl": lambda: turtle_chunks(_tap(subjects(_distinct(quads)), union.add), prefixes,
+                                     release.header("all graphs merged")),
+        "nt": nt,
+        "trig": lambda: trig_chunks(((g, counted(g)) for g in sorted(graphs)), prefixes,
+                                    release.header("named graphs, TriG")),
+        "nq": nq,
+        "jsonld": lambda: jsonld_chunks(subjects(graphs.get("", [])), named, prefixes),
+        "ontology": lambda: turtle_chunks(subjects(graphs.get(release.ontology_graph, [])),
+                                          prefixes, release.header("the ontology graph")),
     }
-    out = {f: data[f.suffix] for f in FORMATS if not f.ontology_only}
-    for f in FORMATS:
-        if f.ontology_only:
-            out[f] = write_turtle(onto, prefixes, header=release.header("the ontology graph"))
-    return out
+
+
+def _content(fmt: Format) -> str:
+    return "ontology" if fmt.ontology_only else fmt.suffix.removesuffix(".gz")
+
+
+def _write_all(sinks: Sequence[_Counted | gzip.GzipFile], data: bytes) -> None:
+    for sink in sinks:
+        sink.write(data)
+
+
+def _write(pieces: Iterable[str], paths: Sequence[tuple[Path, bool]],
+           mtime: float) -> list[tuple[int, str]]:
+    """Write one text to several files at once (gzipped where asked); their sizes and SHA-256.
+
+    Compressing, hashing and writing run in order on a second thread (zlib and hashlib release
+    the GIL), while this one renders the next chunk.
+    """
+    with ExitStack() as stack:
+        raws = [stack.enter_context(atomic_stream(path, mtime)) for path, _ in paths]
+        sinks = [stack.enter_context(_gzip(raw)) if gz else raw
+                 for raw, (_, gz) in zip(raws, paths, strict=True)]
+        pool = stack.enter_context(ThreadPoolExecutor(1))
+        pending: deque[Future[None]] = deque()
+        for data in _encoded(pieces):
+            pending.append(pool.submit(_write_all, sinks, data))
+            if len(pending) > 4:
+                pending.popleft().result()
+        for done in pending:
+            done.result()
+    return [(raw.size, raw.sha256()) for raw in raws]
+
+
+_SIDE = ("nt", "nq")  # little to render, mostly gzip: written on a second thread
+
+
+def write_dumps(release: Release, out: Path, mtime: float, union: Stats,
+                per_graph: dict[str, Stats]) -> list[DumpFile]:
+    """Write every dump format of ``release`` into ``out``, streaming; describe what was written.
+
+    N-Triples and N-Quads are little more than gzip (which releases the GIL), so they are
+    written on a second thread while this one renders Turtle, TriG and JSON-LD.
+    """
+    texts = _texts(release, union, per_graph)
+
+    def write(content: str) -> dict[Format, DumpFile]:
+        formats = [f for f in FORMATS if _content(f) == content]
+        paths = [(out / f.filename(release.version), f.compressed) for f in formats]
+        sums = _write(texts[content](), paths, mtime)
+        return {f: DumpFile(path.name, f.label, f.media_type, f.compressed, size, sha,
+                            f.ontology_only)
+                for f, (path, _), (size, sha) in zip(formats, paths, sums, strict=True)}
+
+    done: dict[Format, DumpFile] = {}
+    with ThreadPoolExecutor(1) as side:
+        later = [side.submit(write, content) for content in _SIDE]
+        for content in texts:
+            if content not in _SIDE:
+                done.update(write(content))
+        for job in later:
+            done.update(job.result())
+    return [done[f] for f in FORMATS]
 
 
 def export_dumps(store: Path = DEFAULT_STORE, out: Path = DEFAULT_DUMPS,
@@ -298,25 +479,22 @@ def export_dumps(store: Path = DEFAULT_STORE, out: Path = DEFAULT_DUMPS,
     release = load_release(store)
     out.mkdir(parents=True, exist_ok=True)
     mtime = datetime.fromisoformat(release.built_at.replace("Z", "+00:00")).timestamp()
-    written: list[Path] = []
-    files: list[DumpFile] = []
-    for fmt, data in render(release).items():
-        path = out / fmt.filename(release.version)
-        atomic_write(path, data, mtime)
-        written.append(path)
-        files.append(DumpFile(path.name, fmt.label, fmt.media_type, fmt.compressed, len(data),
-                              hashlib.sha256(data).hexdigest(), fmt.ontology_only))
+    union, per_graph = Stats(release.base + "id/"), {}
+    files = write_dumps(release, out, mtime, union, per_graph)
+    written = [out / f.name for f in files]
+    named = {g[1:-1]: stats for g, stats in per_graph.items() if g.startswith("<")}
     void = describe(
-        release.quads, files, base=release.base, version=release.version,
-        built_at=release.built_at, title=TITLE, description=DESCRIPTION, rights=release.rights(),
-        endpoint=endpoint, header=release.header("VoID and DCAT description of the dumps"),
+        union, named, files, articles=release.articles, base=release.base,
+        version=release.version, built_at=release.built_at, title=TITLE, description=DESCRIPTION,
+        rights=release.rights(), endpoint=endpoint,
+        header=release.header("VoID and DCAT description of the dumps"),
     )
     atomic_write(out / VOID_FILE, void, mtime)
     written.append(out / VOID_FILE)
     for fmt in FORMATS:
         atomic_symlink(out / fmt.latest(), fmt.filename(release.version))
         written.append(out / fmt.latest())
-    write_sums(out, mtime)
+    write_sums(out, mtime, {f.name: f.sha256 for f in files})
     written.append(out / SUMS)
     target = current_build(store)
     marker = {"build": target.name if target else None, "built_at": release.built_at,
@@ -340,9 +518,15 @@ def listed(out: Path) -> list[Path]:
     return found
 
 
-def write_sums(out: Path, mtime: float | None = None) -> Path:
-    """``SHA256SUMS`` over every listed file but itself, sorted by name (``sha256sum -c``)."""
-    lines = [f"{sha256_file(p)}  {p.name}\n" for p in listed(out) if p.name != SUMS]
+def write_sums(out: Path, mtime: float | None = None,
+               known: Mapping[str, str] | None = None) -> Path:
+    """``SHA256SUMS`` over every listed file but itself, sorted by name (``sha256sum -c``).
+
+    ``known`` gives the SHA-256 of files just written (by the name a link resolves to).
+    """
+    known = known or {}
+    lines = [f"{known.get(p.resolve().name) or sha256_file(p)}  {p.name}\n"
+             for p in listed(out) if p.name != SUMS]
     path = out / SUMS
     atomic_write(path, "".join(lines).encode(), mtime)
     return path

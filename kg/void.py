@@ -1,7 +1,8 @@
 """The VoID + DCAT description of the dumps (`void.ttl`) and the SHACL shape it must satisfy.
 
-Everything in it is derived from the build (its date, version and quads) and from the dump files
-(sizes and SHA-256), so two exports of one build describe themselves identically.
+Everything in it is derived from the build (its date, version and counts taken while the dumps
+were written) and from the dump files (sizes and SHA-256), so two exports of one build describe
+themselves identically.
 """
 
 from __future__ import annotations
@@ -9,13 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
-
 from kg.config import ONTOLOGY_NS, PREFIXES
-from kg.turtle import RDF_TYPE, XSD, Prefixes, write_turtle
+from kg.turtle import RDF_TYPE, TYPE, XSD, Group, Prefixes, literal_token, write_turtle
 
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 IANA = "http://www.iana.org/assignments/media-types/"
@@ -33,29 +32,43 @@ FORMATS_NS = "http://www.w3.org/ns/formats/"
 
 @dataclass
 class Stats:
-    """Counts VoID states about one graph (or the union of all)."""
+    """Counts VoID states about one graph (or the union of all), fed one subject at a time."""
 
+    entity_prefix: str
     triples: int = 0
-    subjects: set = field(default_factory=set)
-    objects: set = field(default_factory=set)
-    classes: dict[str, set] = field(default_factory=lambda: defaultdict(set))
-    properties: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    subjects: int = 0
+    entities: int = 0
+    objects: set[str] = field(default_factory=set)
+    classes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    examples: dict[str, str] = field(default_factory=dict)
+    uses: dict[str, int] = field(default_factory=dict)  # triples per predicate token
 
-    def add(self, t: ox.Triple) -> None:
-        self.triples += 1
-        self.subjects.add(t.subject)
-        self.objects.add(t.object)
-        self.properties[t.predicate.value] += 1
-        if t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode):
-            self.classes[t.object.value].add(t.subject)
+    def add(self, group: Group) -> None:
+        """Count one subject's triples; each subject must come once (sorted, distinct lines)."""
+        s, preds = group
+        self.subjects += 1
+        iri = s[1:-1] if s[0] == "<" else None
+        if iri is not None and iri.startswith(self.entity_prefix):
+            self.entities += 1
+        uses = self.uses
+        for p, objs in preds:
+            self.triples += len(objs)
+            self.objects.update(objs)
+            uses[p] = uses.get(p, 0) + len(objs)
+            if p == TYPE:
+                for o in objs:
+                    if o[0] == "<":
+                        self._instance(o[1:-1], iri)
 
+    def _instance(self, cls: str, iri: str | None) -> None:
+        self.classes[cls] += 1
+        if iri is not None and (cls not in self.examples or iri < self.examples[cls]):
+            self.examples[cls] = iri
 
-def stats(triples: Iterable[ox.Triple]) -> Stats:
-    """Triples, distinct subjects/objects, class instances and property uses of some triples."""
-    s = Stats()
-    for t in triples:
-        s.add(t)
-    return s
+    @property
+    def properties(self) -> dict[str, int]:
+        """Triples per property IRI."""
+        return {p[1:-1]: n for p, n in self.uses.items()}
 
 
 @dataclass(frozen=True)
@@ -79,9 +92,11 @@ def _slug(iri: str, prefixes: Prefixes) -> str:
 
 
 def describe(
-    quads: Sequence[ox.Quad],
+    union: Stats,
+    graphs: Mapping[str, Stats],
     files: Sequence[DumpFile],
     *,
+    articles: Mapping[str, Sequence[str]],
     base: str,
     version: str,
     built_at: str,
@@ -92,104 +107,90 @@ def describe(
     endpoint: str | None = None,
     header: str = "",
 ) -> bytes:
-    """VoID + DCAT Turtle for the dataset in ``quads`` and its dump ``files``."""
+    """VoID + DCAT Turtle for a dataset and its dump ``files``.
+
+    ``union`` and ``graphs`` (named graph IRI to its counts) describe the data; ``articles``
+    maps each article IRI to the ``schema:url`` values it came from.
+    """
     doc = base + "dumps/void.ttl"
     ds = doc + "#dataset"
     table = Prefixes(VOID_PREFIXES)
-    out: list[ox.Triple] = []
+    out: list[str] = []
 
-    def n(iri: str) -> ox.NamedNode:
-        return ox.NamedNode(iri)
+    def add(s: str, p: str, o: str) -> None:
+        out.append(f"<{s}> <{p}> <{o}> .")
 
-    def add(s: str, p: str, o: ox.NamedNode | ox.Literal | str) -> None:
-        out.append(ox.Triple(n(s), n(p), n(o) if isinstance(o, str) else o))
-
-    def lit(value: object, dt: str | None = None, lang: str | None = None) -> ox.Literal:
-        if lang:
-            return ox.Literal(str(value), language=lang)
-        return ox.Literal(str(value), datatype=n(XSD + dt) if dt else None)
+    def lit(s: str, p: str, value: object, dt: str | None = None, lang: str | None = None) -> None:
+        token = literal_token(str(value), XSD + dt if dt else None, lang)
+        out.append(f"<{s}> <{p}> {token} .")
 
     date = built_at[:10]
     ontology_graph = base + "graph/ontology"
-    union_triples = {q.triple for q in quads}
-    union = stats(union_triples)
-    per_graph: dict[str, list[ox.Triple]] = defaultdict(list)
-    for q in quads:
-        if isinstance(q.graph_name, ox.NamedNode):
-            per_graph[q.graph_name.value].append(q.triple)
 
     add(doc, RDF_TYPE, VOID + "DatasetDescription")
-    add(doc, DCT + "title", lit(f"VoID and DCAT description of {title} {version}", lang="en"))
+    lit(doc, DCT + "title", f"VoID and DCAT description of {title} {version}", lang="en")
     add(doc, FOAF + "primaryTopic", ds)
     add(doc, DCT + "license", LICENSE)
 
     publisher = doc + "#publisher"
     add(publisher, RDF_TYPE, FOAF + "Organization")
-    add(publisher, FOAF + "name", lit(publisher_name))
+    lit(publisher, FOAF + "name", publisher_name)
     add(publisher, FOAF + "homepage", base)
 
     for cls in (VOID + "Dataset", DCAT + "Dataset"):
         add(ds, RDF_TYPE, cls)
-    add(ds, DCT + "title", lit(title, lang="en"))
-    add(ds, DCT + "description", lit(description, lang="en"))
+    lit(ds, DCT + "title", title, lang="en")
+    lit(ds, DCT + "description", description, lang="en")
     add(ds, DCT + "publisher", publisher)
     add(ds, DCT + "license", LICENSE)
-    add(ds, DCT + "rights", lit(rights, lang="en"))
-    add(ds, DCT + "created", lit(built_at, "dateTime"))
-    add(ds, DCT + "issued", lit(date, "date"))
-    add(ds, DCAT + "version", lit(version))
-    add(ds, OWL + "versionInfo", lit(version))
+    lit(ds, DCT + "rights", rights, lang="en")
+    lit(ds, DCT + "created", built_at, "dateTime")
+    lit(ds, DCT + "issued", date, "date")
+    lit(ds, DCAT + "version", version)
+    lit(ds, OWL + "versionInfo", version)
     add(ds, DCAT + "landingPage", base)
-    add(ds, VOID + "uriSpace", lit(base + "id/"))
+    lit(ds, VOID + "uriSpace", base + "id/")
     add(ds, VOID + "sparqlEndpoint", endpoint or base + "sparql")
     add(ds, VOID + "rootResource", base)
     for fmt in ("Turtle", "N-Triples", "TriG", "N-Quads", "JSON-LD"):
         add(ds, VOID + "feature", FORMATS_NS + fmt)
 
-    article_cls = ONTOLOGY_NS + "Article"
-    urls: dict[str, list[ox.Triple]] = {}  # one pass, not one scan per article
-    for t in union_triples:
-        if t.predicate.value == "http://schema.org/url":
-            urls.setdefault(t.subject.value, []).append(t)
-    for article in sorted(s.value for s in union.classes.get(article_cls, ())
-                          if isinstance(s, ox.NamedNode)):
+    for article, urls in articles.items():
         add(ds, DCT + "source", article)
-        for t in sorted(urls.get(article, ()), key=str):
-            add(ds, "http://www.w3.org/ns/prov#wasDerivedFrom",
-                t.object if isinstance(t.object, ox.NamedNode) else n(t.object.value))
+        for url in urls:
+            add(ds, "http://www.w3.org/ns/prov#wasDerivedFrom", url)
     for local in ("Incident", "Claim", "Dispute", "CasualtyFigure", "Actor", "Article"):
-        members = sorted(s.value for s in union.classes.get(ONTOLOGY_NS + local, ())
-                         if isinstance(s, ox.NamedNode))
-        if members:
-            add(ds, VOID + "exampleResource", members[0])
+        example = union.examples.get(ONTOLOGY_NS + local)
+        if example is not None:
+            add(ds, VOID + "exampleResource", example)
+    used = union.properties
     for ns in sorted({ns for ns in VOID_PREFIXES.values()
-                      if any(p.startswith(ns) for p in union.properties)
+                      if any(p.startswith(ns) for p in used)
                       or any(c.startswith(ns) for c in union.classes)}):
         add(ds, VOID + "vocabulary", ns)
 
     def counts(node: str, st: Stats, slug: str) -> None:
-        add(node, VOID + "triples", lit(st.triples, "integer"))
-        add(node, VOID + "distinctSubjects", lit(len(st.subjects), "integer"))
-        add(node, VOID + "distinctObjects", lit(len(st.objects), "integer"))
-        entities = {s for s in st.subjects
-                    if isinstance(s, ox.NamedNode) and s.value.startswith(base + "id/")}
-        add(node, VOID + "entities", lit(len(entities), "integer"))
-        add(node, VOID + "classes", lit(len(st.classes), "integer"))
-        add(node, VOID + "properties", lit(len(st.properties), "integer"))
+        properties = st.properties
+        lit(node, VOID + "triples", st.triples, "integer")
+        lit(node, VOID + "distinctSubjects", st.subjects, "integer")
+        lit(node, VOID + "distinctObjects", len(st.objects), "integer")
+        lit(node, VOID + "entities", st.entities, "integer")
+        lit(node, VOID + "classes", len(st.classes), "integer")
+        lit(node, VOID + "properties", len(properties), "integer")
         for cls in sorted(st.classes):
             part = f"{doc}#{slug}class-{_slug(cls, table)}"
             add(node, VOID + "classPartition", part)
             add(part, VOID + "class", cls)
-            add(part, VOID + "entities", lit(len(st.classes[cls]), "integer"))
-        for prop in sorted(st.properties):
+            lit(part, VOID + "entities", st.classes[cls], "integer")
+        for prop in sorted(properties):
             part = f"{doc}#{slug}property-{_slug(prop, table)}"
             add(node, VOID + "propertyPartition", part)
             add(part, VOID + "property", prop)
-            add(part, VOID + "triples", lit(st.properties[prop], "integer"))
+            lit(part, VOID + "triples", properties[prop], "integer")
 
     counts(ds, union, "")
     subsets: dict[str, str] = {}
-    for graph in sorted(per_graph):
+    for graph in sorted(graphs):
         name = graph[len(base + "graph/"):] if graph.startswith(base + "graph/") else None
         slug = "graph-" + (name if name and re.fullmatch(r"[a-z0-9-]+", name)
                            else hashlib.sha256(graph.encode()).hexdigest()[:16])
@@ -199,8 +200,8 @@ def describe(
         for cls in (VOID + "Dataset", SD + "NamedGraph"):
             add(node, RDF_TYPE, cls)
         add(node, SD + "name", graph)
-        add(node, DCT + "title", lit(f"named graph {name or graph}", lang="en"))
-        counts(node, stats(per_graph[graph]), slug + "-")
+        lit(node, DCT + "title", f"named graph {name or graph}", lang="en")
+        counts(node, graphs[graph], slug + "-")
 
     for f in files:
         url = base + "dumps/" + f.name
@@ -215,20 +216,20 @@ def describe(
         if not f.ontology_only:
             add(ds, VOID + "dataDump", url)
         add(dist, RDF_TYPE, DCAT + "Distribution")
-        add(dist, DCT + "title", lit(f.label, lang="en"))
+        lit(dist, DCT + "title", f.label, lang="en")
         add(dist, DCAT + "downloadURL", url)
         add(dist, DCAT + "accessURL", base + "dumps/")
         add(dist, DCAT + "mediaType", IANA + f.media_type)
         if f.compressed:
             add(dist, DCAT + "compressFormat", IANA + "application/gzip")
-        add(dist, DCAT + "byteSize", lit(f.size, "nonNegativeInteger"))
+        lit(dist, DCAT + "byteSize", f.size, "nonNegativeInteger")
         add(dist, DCT + "license", LICENSE)
-        add(dist, DCT + "issued", lit(date, "date"))
+        lit(dist, DCT + "issued", date, "date")
         checksum = dist + "-sha256"
         add(dist, SPDX + "checksum", checksum)
         add(checksum, RDF_TYPE, SPDX + "Checksum")
         add(checksum, SPDX + "algorithm", SPDX + "checksumAlgorithm_sha256")
-        add(checksum, SPDX + "checksumValue", lit(f.sha256, "hexBinary"))
+        lit(checksum, SPDX + "checksumValue", f.sha256, "hexBinary")
     return write_turtle(out, VOID_PREFIXES, header=header, first=(doc, ds, publisher))
 
 

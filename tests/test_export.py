@@ -347,3 +347,57 @@ def test_gzip_is_plain_gzip(dumps: Path) -> None:
     with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
         assert gz.read() == (dumps / f"dispute-kg-{ver(dumps)}.ttl").read_bytes()
 
+
+
+# Cases the streaming writers must get right: triples in the default graph, a default-graph
+# subject that also names a graph, graph IRIs ordered differently as IRIs and as N-Triples
+# ("derived" < "derived-x", but "<…derived-x>" < "<…derived>"), line separators inside
+# literals, and objects of every kind under one predicate.
+AWKWARD_TRIG = f"""
+@prefix dkg: <{BASE}ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<{BASE}graph/derived> dkg:note "in the default graph" ; dkg:about <{BASE}id/incident/x> .
+<{BASE}graph/derived> {{
+  <{BASE}id/claim/a> dkg:about <{BASE}id/incident/x>, "12"^^xsd:integer, "text", "fr"@fr ;
+    dkg:about-x "line\\u2028separator\\u0085next\\uFFFEend" ; dkg:quote "a\\nb \\"c\\"" .
+}}
+<{BASE}graph/derived-x> {{ <{BASE}id/claim/a> dkg:about <{BASE}id/incident/y> . }}
+<{BASE}graph/ontology> {{
+  dkg:about a <http://www.w3.org/2002/07/owl#ObjectProperty> ; <http://a.example/p> "first?" .
+}}
+"""
+
+
+def test_awkward_store_round_trips_and_jsonld_is_json_layout(tmp_path: Path) -> None:
+    store = build_sample(tmp_path / "store", AWKWARD_TRIG)
+    out = tmp_path / "dumps"
+    export_dumps(store, out)
+    want = set(open_read_only(store).quads_for_pattern(None, None, None, None))
+    assert any(isinstance(q.graph_name, ox.DefaultGraph) for q in want)
+    for suffix in ("trig.gz", "nq.gz", "jsonld", "ttl", "nt.gz"):
+        st = ox.Store()
+        st.load(read(out / f"dispute-kg-{VERSION}.{suffix}"), OX_FORMAT[suffix.split(".")[0]])
+        if suffix in ("ttl", "nt.gz"):
+            assert {q.triple for q in st} == {q.triple for q in want}, suffix
+        else:
+            assert set(st) == want, suffix
+    text = (out / f"dispute-kg-{VERSION}.jsonld").read_text(encoding="utf-8")
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=1) + "\n"
+    trig = gzip.decompress((out / f"dispute-kg-{VERSION}.trig.gz").read_bytes()).decode()
+    graphs = [line for line in trig.split("\n") if line.startswith("GRAPH")]
+    assert graphs == sorted(graphs) and "derived-x>" in graphs[0]
+    turtle = (out / f"dispute-kg-{VERSION}.ttl").read_text(encoding="utf-8")
+    block = "\n".join([
+        f"<{BASE}id/claim/a>",
+        "    dkg:about",
+        f"        <{BASE}id/incident/x> ,",
+        f"        <{BASE}id/incident/y> ,",
+        "        12 ,",
+        '        "fr"@fr ,',
+        '        "text" ;',
+        '    dkg:about-x "line\u2028separator\u0085next\uFFFEend" ;',
+        '    dkg:quote """a',
+        'b "c\\"""" .',
+    ])
+    assert block + "\n" in turtle
+    assert 'dkg:about\n    a owl:ObjectProperty ;\n    <http://a.example/p> "first?" .' in turtle

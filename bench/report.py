@@ -154,8 +154,8 @@ def endpoint_section(e: dict) -> list[str]:
     for q in ("disputes", "casualty-figures"):
         kg, ox = get("kg", q, 8), get("oxigraph", q, 8)
         if kg and ox and not ox["throughput"]:
-            lines.append(f"- `{q}` at c=8 ≥ 0.9× oxigraph: not comparable (oxigraph answered nothing in "
-                         f"the run, errors {ox['error_kinds']}; kg serve "
+            lines.append(f"- `{q}` at c=8 ≥ 0.9× oxigraph: not comparable (oxigraph "
+                         f"answered nothing in the run, errors {ox['error_kinds']}; kg serve "
                          f"{kg['throughput']:.1f} req/s)")
         elif kg and ox:
             ratio = kg["throughput"] / ox["throughput"]

@@ -221,9 +221,7 @@ def endpoint_section(e: dict) -> list[str]:
                          f"{fmt(kg['p50_ms'] if kg else None, 2)} |")
     prev = load(f"prev/endpoint-{e['size']}.json")
     if prev:
-        note = WORK / "prev" / "NOTE.md"
-        what = (note.read_text().strip() if note.exists()
-                else f"commit {prev.get('commit', 'unknown')}, {prev.get('date', 'date unknown')}")
+        what = f"commit {prev.get('commit', 'unknown')}, {prev.get('date', 'date unknown')}"
         lines += ["", "Change since the previous run (`kg serve`, before → after; the before "
                   f"figures are bench/work/prev/: {what}):", "",
                   "| query | c | req/s before | req/s after | p50 ms before | p50 ms after |",

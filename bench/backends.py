@@ -57,8 +57,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("virtuoso", "provenance"): "with `sentence` unset, Virtuoso 7.2 evaluates "
     "`COALESCE(?sentenceNumber = ?sentence, true)` to false, not true (a comparison with an "
     "unbound variable is an error, which COALESCE must skip): no rows instead of all",
-    ("virtuoso", "wikidata-view"): "Virtuoso 7.2 loses the OPTIONAL `owl:sameAs` of one claimant "
-    "after the UNION (one P3680 qualifier falls back to the local IRI instead of wd:Q159)",
     **{("virtuoso", name): "Virtuoso 7.2's SERVICE client rejects the Wikidata stand-in's "
        "SPARQL JSON answer (`unsupported Content-Type`); the stand-in (tests/wikidata_standin.py) "
        "answers JSON whatever Accept says, so this run cannot tell whether Virtuoso federates "

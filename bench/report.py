@@ -319,6 +319,14 @@ def plots(build: dict | None, endpoints: list[dict]) -> list[str]:
     return made
 
 
+
+def _runaways_on_time(r: dict) -> str:
+    """How many runaways stopped on time: killed with 504, or refused 503 before they ran."""
+    if "runaways_killed_504" not in r:  # a report from before refusals were told apart
+        return f"{r['runaways_on_time']} answered 504"
+    return (f"{r['runaways_on_time']} stopped: {r['runaways_killed_504']} killed with 504, "
+            f"{r['runaways_refused_503']} refused 503 busy before running")
+
 def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     build = load("build.json")
@@ -343,7 +351,7 @@ def main() -> int:
                    f"{r['duration_s']:.0f} s at concurrency {r['concurrency']}, server deadline "
                    f"{r['server_timeout_s']} s: {r['ok']} answered, {r['busy_503']} × 503 busy, "
                    f"unexpected {r['unexpected_status'] or 'none'}; {r['runaways']} runaways, "
-                   f"{r['runaways_on_time']} answered 504 on time (max "
+                   f"{_runaways_on_time(r)} on time (max "
                    f"{fmt(r['runaway_elapsed_max_s'])} s); p99 quiet {fmt(r['quiet_p99_ms'])} ms"
                    f", during runaways {fmt(r['during_runaway_p99_ms'])} ms; RSS "
                    f"{fmt(r['rss_start_mb'], 0)} → {fmt(r['rss_end_mb'], 0)} MB "

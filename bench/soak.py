@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=float, default=300.0)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--timeout", type=float, default=5.0, help="the server's query deadline")
+    p.add_argument("--queue-wait", type=float, default=2.0,
+                   help="the server's wait for a free worker before 503 busy")
     p.add_argument("--every", type=float, default=4.0, help="seconds between runaways")
     p.add_argument("--quiet", type=float, default=20.0, help="seconds of quiet phase")
     p.add_argument("--server-args", default="", help="more `kg serve` options, e.g. '--workers 4'")
@@ -49,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     queries, _ = bench_queries(store)
     mix = list(queries.values())
     srv = start("kg", store, args.size, WORK / "logs",
-                extra=["--timeout", str(args.timeout), *args.server_args.split()])
+                extra=["--timeout", str(args.timeout), "--queue-wait", str(args.queue_wait),
+                       *args.server_args.split()])
     t_start = time.monotonic()
     quiet_end = t_start + args.quiet
     end = t_start + args.duration
@@ -88,8 +91,12 @@ def main(argv: list[str] | None = None) -> int:
                 status = -1
                 failures["runaway " + type(exc).__name__] = 1
             elapsed = time.monotonic() - t0
+            # Killed at the deadline, or refused as busy before it ever ran: either way it
+            # stopped costing CPU on time.
+            killed = status == 504 and elapsed <= args.timeout + 2
+            refused = status == 503 and elapsed <= args.queue_wait + 2
             runaways.append({"start": t0, "elapsed": elapsed, "status": status,
-                             "on_time": status == 504 and elapsed <= args.timeout + 2})
+                             "killed": killed, "refused": refused, "on_time": killed or refused})
             time.sleep(max(0.0, args.every - elapsed))
 
     def sampler() -> None:
@@ -125,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     quiet_p99, during_p99 = p99(quiet), p99(during)
     checks = {
         "no unexpected errors": not unexpected and not failures,
-        "every runaway answered 504 within deadline + 2 s": bool(runaways) and all(
-            r["on_time"] for r in runaways),
+        "every runaway killed (504) within deadline + 2 s or refused busy (503) unrun":
+        bool(runaways) and all(r["on_time"] for r in runaways),
         "RSS growth under 10 %": growth < 0.10,
         "p99 during runaways at most 2x quiet p99": bool(quiet_p99 and during_p99)
         and during_p99 <= 2 * quiet_p99,
@@ -137,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         "busy_503": busy, "unexpected_status": unexpected, "client_exceptions": failures,
         "throughput": len(ok) / args.duration, "runaways": len(runaways),
         "runaways_on_time": sum(r["on_time"] for r in runaways),
+        "runaways_killed_504": sum(r["killed"] for r in runaways),
+        "runaways_refused_503": sum(r["refused"] for r in runaways),
         "runaway_elapsed_max_s": max((r["elapsed"] for r in runaways), default=None),
         "runaway_statuses": sorted({r["status"] for r in runaways}),
         "quiet_p99_ms": quiet_p99, "during_runaway_p99_ms": during_p99,

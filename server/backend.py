@@ -261,4 +261,4 @@ def _transcode(body: bytes, ctype: str, kind: str, form: str, fmt: str, limit: i
         if isinstance(exc.__cause__, ResultTooLarge) or "ResultTooLarge" in repr(exc):
             return _too_large(form, limit)
         raise
-    return Outcome(200, body=bytes(buffer.data), form=form, format=fmt)
+    return buffer.outcome(form, fmt)

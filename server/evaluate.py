@@ -1,11 +1,19 @@
 """What a query worker process does with one job: check, evaluate, serialise natively to bytes.
 
-Runs inside the killable worker processes (server.workers); nothing here talks HTTP.
+Runs inside the killable worker processes (server.workers); nothing here talks HTTP. A small
+answer comes back as bytes; a large one is spooled to an unnamed temporary file whose
+descriptor is handed to the main process, so its bytes are never copied through pipes and
+process memory (the page cache holds them, and the file vanishes with its last descriptor).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import tempfile
+import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +22,9 @@ import pyoxigraph as ox
 from kg.store import StoreMissing, current_build, open_read_only
 from server.guard import CheckedQuery, QueryRejected, check_query
 from server.protocol import OX_FORMATS
+
+SPOOL_OVER = 1 << 20  # bytes: answers up to this size travel as bytes over the worker's pipe
+CHUNK = 1 << 20  # bytes per write to, and per read from, a spool file
 
 
 @dataclass(frozen=True)
@@ -29,23 +40,80 @@ class Job:
     max_bytes: int = 64 << 20
     service_allow: tuple[str, ...] = ()
     substitutions: dict[str, ox.NamedNode | ox.Literal] = field(default_factory=dict)
+    spool_over: int = SPOOL_OVER  # answers larger than this go to a temporary file
+
+
+class Spool:
+    """A serialised answer in an unnamed temporary file: its descriptor and size.
+
+    Pickled, it keeps only its size: the worker sends the descriptor itself over the pipe
+    (SCM_RIGHTS) right after the outcome, and the receiver `attach`es it. The descriptor is
+    closed by `close()`, or when the spool is garbage-collected.
+    """
+
+    def __init__(self, size: int, fd: int = -1) -> None:
+        self.size = size
+        self.fd = -1
+        self._closer: weakref.finalize | None = None
+        if fd >= 0:
+            self.attach(fd)
+
+    def attach(self, fd: int) -> None:
+        self.fd = fd
+        self._closer = weakref.finalize(self, _close_quietly, fd)
+
+    def close(self) -> None:
+        if self._closer is not None:
+            self._closer()
+        self.fd = -1
+
+    def chunks(self, size: int = CHUNK) -> Iterator[bytes]:
+        """The file's bytes from the start, `size` at a time (positional reads)."""
+        offset = 0
+        while offset < self.size:
+            chunk = os.pread(self.fd, min(size, self.size - offset), offset)
+            if not chunk:
+                raise OSError(f"spooled answer truncated at {offset} of {self.size} bytes")
+            offset += len(chunk)
+            yield chunk
+
+    def read(self) -> bytes:
+        """The whole answer in memory (for callers that parse it)."""
+        return b"".join(self.chunks())
+
+    def __getstate__(self) -> dict:
+        return {"size": self.size}
+
+    def __setstate__(self, state: dict) -> None:
+        self.size, self.fd, self._closer = state["size"], -1, None
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What came back: `body` bytes on success, else an HTTP status and a JSON-able error."""
+    """What came back: on success the answer as `data` bytes, or in `spool` when it is large
+    (`body` gives the bytes either way); else an HTTP status and a JSON-able error."""
 
     status: int
-    body: bytes = b""
+    data: bytes = b""
     form: str = ""
     format: str = ""
     error: str = ""
     message: str = ""
     details: dict = field(default_factory=dict)
+    spool: Spool | None = None
 
     @property
     def ok(self) -> bool:
         return self.status == 200
+
+    @property
+    def body(self) -> bytes:
+        """The answer's bytes (read from the spool file when spooled)."""
+        return self.spool.read() if self.spool is not None else self.data
+
+    @property
+    def size(self) -> int:
+        return self.spool.size if self.spool is not None else len(self.data)
 
 
 class ResultTooLarge(Exception):
@@ -53,21 +121,75 @@ class ResultTooLarge(Exception):
 
 
 class CappedBuffer(io.RawIOBase):
-    """A write-only buffer that refuses to grow past `limit` bytes."""
+    """A write-only buffer that refuses to grow past `limit` bytes; past `spool_over` bytes it
+    moves what it holds to an unnamed temporary file and writes on there in large blocks."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, spool_over: int = SPOOL_OVER) -> None:
         super().__init__()
         self.limit = limit
+        self.spool_over = spool_over
         self.data = bytearray()
+        self.size = 0
+        self.fd = -1
 
     def writable(self) -> bool:
         return True
 
     def write(self, b: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
-        if len(self.data) + len(b) > self.limit:
+        n = len(b)
+        if self.size + n > self.limit:
             raise ResultTooLarge
         self.data += b
-        return len(b)
+        self.size += n
+        if len(self.data) > (self.spool_over if self.fd < 0 else CHUNK):
+            self._flush()
+        return n
+
+    def _flush(self) -> None:
+        if self.fd < 0:
+            self.fd = _anonymous_file()
+        view = memoryview(self.data)
+        while view:
+            view = view[os.write(self.fd, view):]
+        view.release()
+        del self.data[:]
+
+    def outcome(self, form: str, fmt: str) -> Outcome:
+        """The 200 outcome of what was written: bytes, or the spool file (descriptor owned by
+        the outcome from now on)."""
+        if self.fd < 0:
+            return Outcome(200, data=bytes(self.data), form=form, format=fmt)
+        self._flush()
+        fd, self.fd = self.fd, -1
+        return Outcome(200, form=form, format=fmt, spool=Spool(self.size, fd))
+
+    def discard(self) -> None:
+        """Drop what was written (the spool file goes with its descriptor)."""
+        if self.fd >= 0:
+            _close_quietly(self.fd)
+            self.fd = -1
+        del self.data[:]
+
+    def close(self) -> None:
+        """Also when collected: a spool file not handed to an outcome is dropped."""
+        self.discard()
+        super().close()
+
+
+def _anonymous_file() -> int:
+    """A read-write file with no name in the temporary directory (O_TMPFILE where possible):
+    nothing to clean up, even if the process is killed while writing it."""
+    directory = tempfile.gettempdir()
+    with contextlib.suppress(OSError, AttributeError):
+        return os.open(directory, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    fd, name = tempfile.mkstemp(dir=directory)
+    os.unlink(name)
+    return fd
+
+
+def _close_quietly(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(fd)
 
 
 class Evaluator:
@@ -109,20 +231,22 @@ class Evaluator:
             return Outcome(400, form=checked.form, error="syntax-error", message=str(exc))
         except Exception as exc:  # evaluation errors: SERVICE failures, type errors...
             return _failed(exc, checked)
-        buffer = CappedBuffer(job.max_bytes)
+        buffer = CappedBuffer(job.max_bytes, job.spool_over)
         try:
             results.serialize(buffer, format=OX_FORMATS[fmt])
+            return buffer.outcome(checked.form, fmt)
         except ResultTooLarge:
+            buffer.discard()
             return Outcome(507, form=checked.form, error="result-too-large",
                            message=f"the result is larger than {job.max_bytes} bytes; "
                            "add LIMIT or narrow the query", details={"limit": job.max_bytes})
         except Exception as exc:
+            buffer.discard()
             if isinstance(exc.__cause__, ResultTooLarge) or "ResultTooLarge" in repr(exc):
                 return Outcome(507, form=checked.form, error="result-too-large",
                                message=f"the result is larger than {job.max_bytes} bytes",
                                details={"limit": job.max_bytes})
             return _failed(exc, checked)  # results are lazy: SERVICE calls happen here
-        return Outcome(200, body=bytes(buffer.data), form=checked.form, format=fmt)
 
     @staticmethod
     def _dataset(job: Job, checked: CheckedQuery) -> dict:

@@ -11,15 +11,19 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import math
 import multiprocessing as mp
 import os
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import recv_handle, send_handle
 from pathlib import Path
 
 from server.evaluate import Evaluator, Job, Outcome
@@ -30,6 +34,8 @@ POLL = 0.05  # seconds between memory checks while a query runs
 MAX_PENDING_EXTRA = 32  # requests allowed to wait for a worker beyond one per worker
 NICE_AFTER = 1.0  # seconds a query runs before its worker yields the CPU to others
 NICE_LONG = 10  # the niceness of such a worker until its query ends
+TRIM_AFTER = 0.02  # seconds a query must have run before its worker checks its memory
+TRIM_OVER = 32 << 20  # bytes a worker may hold above its idle size before its heap is trimmed
 
 
 def _worker_main(conn: Connection, store_path: str) -> None:
@@ -37,6 +43,8 @@ def _worker_main(conn: Connection, store_path: str) -> None:
     evaluator = Evaluator(Path(store_path))
     with contextlib.suppress(Exception):
         evaluator.store()  # warm up; a missing store is reported per job
+    trim = _heap_trimmer()
+    baseline = _own_rss()
     conn.send("ready")
     while True:
         try:
@@ -45,7 +53,32 @@ def _worker_main(conn: Connection, store_path: str) -> None:
             return
         if job is None:
             return
-        conn.send(evaluator.run(job))
+        started = time.perf_counter()
+        outcome = evaluator.run(job)
+        conn.send(outcome)
+        if outcome.spool is not None:  # the file itself follows its size
+            send_handle(conn, outcome.spool.fd, os.getppid())
+            outcome.spool.close()
+        del outcome
+        # only a query that ran a while can have grown the heap by much; reading /proc after
+        # every small query would cost more than the query
+        if time.perf_counter() - started > TRIM_AFTER and _own_rss() > baseline + TRIM_OVER:
+            trim()
+
+
+def _own_rss() -> int:
+    """This process's resident memory in bytes."""
+    with open("/proc/self/statm", encoding="ascii") as fh:
+        return int(fh.read().split()[1]) * PAGE
+
+
+def _heap_trimmer() -> Callable[[], object]:
+    """glibc's malloc_trim(0), or a no-op: a large query leaves a worker's heap holding its
+    peak (hundreds of MB at 1M triples) after freeing it; trimming hands it back to the system."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return lambda: libc.malloc_trim(0)
+    return lambda: None
 
 
 @dataclass
@@ -235,6 +268,11 @@ class WorkerPool:
                 reniced = w.renice(NICE_LONG)
         os.set_blocking(fd, True)
         outcome: Outcome = w.conn.recv()
+        if outcome.spool is not None:
+            try:
+                outcome.spool.attach(recv_handle(w.conn))
+            except RuntimeError as exc:  # the descriptor did not come: the worker broke
+                raise EOFError(str(exc)) from None
         if reniced and not w.renice(0):
             self._replace(w)  # could not restore its priority: a fresh worker instead
         else:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
+from starlette.types import Receive, Scope, Send
 
 from server import protocol
 from server.errors import error_response, outcome_error
-from server.evaluate import Job
+from server.evaluate import Job, Outcome, Spool
 from server.pages import render_ui
 from server.protocol import NotAcceptable, UnknownFormat
 from server.service_description import service_description
@@ -172,12 +173,35 @@ async def sparql(request: Request) -> Response:
     outcome = await backend.execute(job, timeout)
     if not outcome.ok:
         return outcome_error(outcome, backend.retry_after(settings.timeout))
-    chosen = protocol.BY_NAME[outcome.format]
-    return Response(
-        outcome.body,
-        media_type=chosen.content_type,
-        headers={"Vary": "Accept, Accept-Charset", "Cache-Control": "no-cache"},
-    )
+    return answer(outcome, {"Vary": "Accept, Accept-Charset", "Cache-Control": "no-cache"})
+
+
+def answer(outcome: Outcome, headers: dict[str, str]) -> Response:
+    """The 200 response of a successful outcome: its bytes, or its spool file streamed."""
+    media_type = protocol.BY_NAME[outcome.format].content_type
+    if outcome.spool is not None:
+        return SpoolResponse(outcome.spool, media_type, headers)
+    return Response(outcome.data, media_type=media_type, headers=headers)
+
+
+class SpoolResponse(Response):
+    """A 200 whose body is read from a spooled answer a chunk at a time while it is sent, so a
+    large answer is never held in this process; the descriptor is closed when done."""
+
+    def __init__(self, spool: Spool, media_type: str, headers: dict[str, str]) -> None:
+        super().__init__(None, media_type=media_type,
+                         headers={**headers, "Content-Length": str(spool.size)})
+        self.spool = spool
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await send({"type": "http.response.start", "status": self.status_code,
+                        "headers": self.raw_headers})
+            for chunk in self.spool.chunks():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            self.spool.close()
 
 
 def _is_iri(value: str) -> bool:

@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from server import saved, saved_openapi
 from server.backend import Backend, EmbeddedBackend, RemoteBackend
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await backend.close()
 
-    app = FastAPI(
+    app = _App(
         title="dispute-kg",
         description="A knowledge graph of a news article and the claims and counter-claims in "
         "it: SPARQL 1.1 endpoint, Linked Data, saved queries and dumps.",
@@ -69,6 +70,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if local is not None:
         app.mount(LOCAL_ASSETS, StaticFiles(directory=str(local), check_dir=False), name="ui")
     return app
+
+
+class _App(FastAPI):
+    """FastAPI with a short way in for plain /sparql requests.
+
+    A GET or POST to /sparql without an Origin header (so nothing for CORS to add) goes
+    straight to the route's handler, skipping the middleware stack, the routing and
+    FastAPI's per-request machinery; the handler and its answers are the same. Anything
+    else takes the full stack."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] == "http" and scope["path"] == "/sparql"
+                and scope["method"] in ("GET", "POST") and not self.root_path
+                and not any(k == b"origin" for k, _ in scope["headers"])):
+            from server.routers.sparql import sparql
+
+            scope["app"] = self
+            response = await sparql(Request(scope, receive))
+            await response(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def make_backend(settings: Settings) -> Backend:

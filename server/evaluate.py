@@ -199,9 +199,19 @@ class Evaluator:
         self.store_path = store_path
         self._store: ox.Store | None = None
         self._build: Path | None = None
+        self._link: str | None = None  # the store link's target when the store was opened
 
     def store(self) -> ox.Store:
-        """The read-only store of the current build (reopened after a swap)."""
+        """The read-only store of the current build (reopened after a swap).
+
+        A rebuild swaps the store link, so an unchanged link target (one readlink) means the
+        open store is current; anything else takes the full check."""
+        try:
+            link: str | None = os.readlink(self.store_path)
+        except OSError:
+            link = None
+        if link is not None and link == self._link and self._store is not None:
+            return self._store
         build = current_build(self.store_path)
         if build is None:
             raise StoreMissing(f"no store at {self.store_path}")
@@ -209,6 +219,7 @@ class Evaluator:
             self._store = None
             self._store = open_read_only(self.store_path)
             self._build = build
+        self._link = link
         return self._store
 
     def run(self, job: Job) -> Outcome:

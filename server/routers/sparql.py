@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
@@ -20,6 +21,7 @@ router = APIRouter(tags=["SPARQL"])
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
+CACHED_HEADERS = 512  # characters of Accept & co. up to which a negotiation is cached
 READ_ONLY = "SPARQL Update (including LOAD) is not allowed: this endpoint is read-only"
 
 
@@ -103,11 +105,27 @@ def _timeout(values: list[str], ceiling: float) -> float:
     return min(asked, ceiling)
 
 
-def _pick(offered: tuple[protocol.Format, ...], request: Request, fmt: str | None) -> str | None:
+def _formats(request: Request, fmt: str | None) -> tuple[str | None, str | None]:
+    """The negotiated (results, graph) format names, None where nothing is acceptable."""
+    headers = request.headers
+    accept, charset = headers.get("accept"), headers.get("accept-charset")
+    if len(accept or "") + len(charset or "") + len(fmt or "") > CACHED_HEADERS:
+        return _negotiated.__wrapped__(accept, fmt, charset)
+    return _negotiated(accept, fmt, charset)
+
+
+@functools.lru_cache(maxsize=512)
+def _negotiated(accept: str | None, fmt: str | None,
+                accept_charset: str | None) -> tuple[str | None, str | None]:
+    """Both negotiations at once; cached, as a client repeats its headers."""
+    return (_pick(protocol.RESULT_FORMATS, accept, fmt, accept_charset),
+            _pick(protocol.GRAPH_FORMATS, accept, fmt, accept_charset))
+
+
+def _pick(offered: tuple[protocol.Format, ...], accept: str | None, fmt: str | None,
+          accept_charset: str | None) -> str | None:
     try:
-        return protocol.negotiate(
-            offered, request.headers.get("accept"), fmt, request.headers.get("accept-charset")
-        ).name
+        return protocol.negotiate(offered, accept, fmt, accept_charset).name
     except (NotAcceptable, UnknownFormat):
         return None
 
@@ -146,8 +164,7 @@ async def sparql(request: Request) -> Response:
     except ProtocolError as exc:
         return error_response(exc.status, exc.error, exc.message)
 
-    results_fmt = _pick(protocol.RESULT_FORMATS, request, fmt)
-    graph_fmt = _pick(protocol.GRAPH_FORMATS, request, fmt)
+    results_fmt, graph_fmt = _formats(request, fmt)
     if results_fmt is None and graph_fmt is None:
         if fmt:
             return error_response(400, "bad-format", f"unknown format {fmt!r}")

@@ -197,20 +197,26 @@ class WorkerPool:
             return self._idle.pop()
         if len(self._waiters) >= self.size + MAX_PENDING_EXTRA or wait <= 0:
             return None
-        waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[_Worker] = loop.create_future()
         self._waiters.append(waiter)
+        timer = loop.call_later(wait, _expire, waiter)
         try:
-            return await asyncio.wait_for(asyncio.shield(waiter), wait)
-        except (TimeoutError, asyncio.CancelledError) as exc:
-            with contextlib.suppress(ValueError):
-                self._waiters.remove(waiter)
-            handed = waiter.done() and not waiter.cancelled()
-            waiter.cancel()
-            if isinstance(exc, asyncio.CancelledError):
-                if handed:
-                    self._release(waiter.result())
-                raise
-            return waiter.result() if handed else None
+            return await waiter
+        except TimeoutError:
+            self._forget(waiter)
+            return None
+        except asyncio.CancelledError:
+            self._forget(waiter)
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._release(waiter.result())  # handed over just as the request went away
+            raise
+        finally:
+            timer.cancel()
+
+    def _forget(self, waiter: asyncio.Future[_Worker]) -> None:
+        with contextlib.suppress(ValueError):
+            self._waiters.remove(waiter)
 
     async def execute(self, job: Job, timeout: float) -> Outcome:
         """Run `job` in a worker; the `timeout`-second deadline covers waiting and running."""
@@ -219,12 +225,12 @@ class WorkerPool:
         w = await self._acquire(min(self.queue_wait, timeout))
         if w is None:
             return _busy()
-        if not w.process.is_alive():
+        try:
+            return await self._run(w, job, deadline, timeout)
+        except _WorkerGone:
             self.kills["died"] += 1
             self._replace(w)
             return Outcome(503, error="worker-unavailable", message="a worker restarted; retry")
-        try:
-            return await self._run(w, job, deadline, timeout)
         except asyncio.CancelledError:  # the request went away mid-query: stop the query too
             self._replace(w)
             raise
@@ -238,7 +244,10 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         fd = w.conn.fileno()
         os.set_blocking(fd, True)  # the loop's poller may have left it non-blocking
-        w.conn.send(job)
+        try:
+            w.conn.send(job)
+        except OSError:  # an idle worker that died: its end of the pipe is closed
+            raise _WorkerGone from None
         started = loop.time()
         reniced = False
         while True:
@@ -320,6 +329,15 @@ def _main_not_reimported() -> Iterator[None]:
             main.__spec__ = saved_spec
             if saved_file is not None:
                 main.__file__ = saved_file
+
+
+class _WorkerGone(Exception):
+    """The worker picked for a job was no longer running."""
+
+
+def _expire(waiter: asyncio.Future[_Worker]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
 
 
 def _wake(future: asyncio.Future[bool], readable: bool) -> None:

@@ -88,3 +88,21 @@ def test_a_cancelled_request_does_not_leak_its_worker(built_store: Path) -> None
             await pool.close()
 
     assert run(scenario()) == [200, 1]
+
+
+def test_an_idle_worker_that_died_is_replaced_and_the_request_told_to_retry(
+        built_store: Path) -> None:
+    async def scenario() -> tuple[int, str, int, int]:
+        pool = WorkerPool(built_store, 1, 2048, queue_wait=5)
+        await pool.start()
+        try:
+            victim = pool._idle[0].process  # noqa: SLF001
+            victim.kill()
+            victim.join(5)
+            told = await pool.execute(SIMPLE, 20)  # found dead when the job is sent
+            retried = await pool.execute(SIMPLE, 20)  # waits for the replacement
+            return told.status, told.error, pool.kills["died"], retried.status
+        finally:
+            await pool.close()
+
+    assert run(scenario()) == (503, "worker-unavailable", 1, 200)

@@ -7,7 +7,11 @@ a FILTER inside the group (`FILTER(LANG(?l) = COALESCE(?lang, "en"))`,
 of the variable as a token is replaced by the RDF term itself, which is what pyoxigraph's
 substitution does in triple patterns, FILTER expressions and the projection:
 
-- in a SELECT projection, `?p` becomes `(<term> AS ?p)`, so each row still carries the value;
+- in the SELECT projection, `?p` becomes `(<term> AS ?p)`, so each row still carries the value;
+- in a subquery's projection it is dropped: inside, it is the term everywhere, and projecting
+  it would put `?p` in scope of the outer WHERE, where `(<term> AS ?p)` is then an error. A
+  subquery that projects the parameter is how a query makes pyoxigraph's substitution reach
+  into it (queries/disputes.rq pages within the bound incident that way);
 - after `AS` (a BIND or projection target) it is left alone;
 - in `GROUP BY` / `ORDER BY` it becomes `(<term>)`;
 - everywhere else (triple patterns, expressions, CONSTRUCT templates) it becomes `<term>`.
@@ -32,22 +36,10 @@ from collections.abc import Mapping
 
 import pyoxigraph as ox
 
+from kg.queryfiles import tokens
+
 Term = ox.NamedNode | ox.Literal
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*(?::[^\s(){}\[\],;.]*)?|[A-Za-z_]*:[^\s(){}\[\],;]*)
-  | (?P<other>.)
-    """,
-    re.X | re.S,
-)
 
 
 class SubstitutionError(ValueError):
@@ -77,11 +69,6 @@ def sparql_term(term: Term) -> str:
     return f'"{body}"^^{sparql_term(ox.NamedNode(datatype))}'
 
 
-def tokens(query: str) -> list[tuple[str, str]]:
-    """The query as (kind, text) tokens; concatenating the texts gives the query back."""
-    return [(m.lastgroup or "other", m.group()) for m in _TOKEN.finditer(query)]
-
-
 def substitute(query: str, values: Mapping[str, Term]) -> str:
     """`query` with each variable named in `values` replaced by its term (see the module doc)."""
     if not values:
@@ -94,15 +81,19 @@ def substitute(query: str, values: Mapping[str, Term]) -> str:
     for a, b in zip(significant, significant[1:], strict=False):
         prev[b] = toks[a][1].upper()
     depth = 0  # parenthesis depth
+    braces = 0  # group depth: a SELECT inside braces is a subquery
     projection: list[int] = []  # parenthesis depth at each open SELECT clause
+    nested: list[bool] = []  # whether each open SELECT clause is a subquery's
     modifier = ""  # "GROUP", "ORDER" while in a GROUP BY / ORDER BY clause at this depth
     for i, (kind, text) in enumerate(toks):
         up = text.upper()
         if kind == "word":
             if up == "SELECT":
                 projection.append(depth)
+                nested.append(braces > 0)
             elif up in ("WHERE", "FROM") and projection and projection[-1] == depth:
                 projection.pop()
+                nested.pop()
             elif up in ("GROUP", "ORDER"):
                 modifier = up
             elif up in ("HAVING", "LIMIT", "OFFSET", "VALUES"):
@@ -117,8 +108,11 @@ def substitute(query: str, values: Mapping[str, Term]) -> str:
             elif text == "{":
                 if projection and projection[-1] == depth:
                     projection.pop()
+                    nested.pop()
+                braces += 1
                 modifier = ""
             elif text == "}":
+                braces -= 1
                 modifier = ""
             elif text == "*" and projection and projection[-1] == depth and \
                     prev.get(i) in ("SELECT", "DISTINCT", "REDUCED"):
@@ -138,7 +132,7 @@ def substitute(query: str, values: Mapping[str, Term]) -> str:
         elif _in_values_vars(toks, i):
             raise SubstitutionError(f"?{name} is a VALUES variable")
         elif projection and projection[-1] == depth:
-            out.append(f"({terms[name]} AS ?{name})")
+            out.append("" if nested[-1] else f"({terms[name]} AS ?{name})")
         elif modifier and depth == 0:
             out.append(f"({terms[name]})")
         else:

@@ -13,6 +13,13 @@ unset). Never use a parameter only inside OPTIONAL: it would be stamped on rows 
 match. tests/test_saved_queries.py checks every parameter with a value that matches nothing.
 A parameter with a default also names it in the text (`COALESCE(?lang, "en")`), so the query
 gives the same rows when run as written in the editor.
+
+Paging (header key `paging: {unit: dispute, size: 25, max: 500}`): the query's first subquery
+picks the units (one row per `?unit`, in a total order) and ends with its ORDER BY; the rest of
+the query looks up what each unit needs. A page is that text with `LIMIT size OFFSET …` written
+after the subquery's ORDER BY, so a page holds whole units and consecutive pages are disjoint;
+the text as written (no LIMIT) is the whole answer. The outer ORDER BY must begin with the
+subquery's order key, so that the pages, one after the other, are the whole answer row for row.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import pyoxigraph as ox
 
 from kg.annotations import AnnotationError
 from kg.config import QUERIES_DIR
-from kg.queryfiles import parse_query_file
+from kg.queryfiles import parse_query_file, tokens
 
 ParamType = Literal["iri", "wikidata-id", "date", "integer", "string", "lang-string"]
 PARAM_TYPES = ("iri", "wikidata-id", "date", "integer", "string", "lang-string")
@@ -87,6 +94,59 @@ class Param:
         return ox.Literal(value)
 
 
+class PageError(ValueError):
+    """A paging parameter (`page`, `page_size`) that is not a valid value."""
+
+    def __init__(self, param: str, message: str) -> None:
+        self.param = param
+        super().__init__(f"parameter '{param}': {message}")
+
+
+PAGE, PAGE_SIZE, ALL = "page", "page_size", "all"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a paged query: `number` from 1; `size` units, or None for the whole answer."""
+
+    number: int = 1
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Paging:
+    """How a saved query is cut into pages of whole units (see the module doc)."""
+
+    unit: str
+    size: int
+    max_size: int
+    insert_at: int  # where `LIMIT … OFFSET …` goes: after the unit subquery's ORDER BY
+
+    def page(self, values: dict[str, str]) -> Page:
+        """The page that `page` and `page_size` ask for (defaults: page 1, `size` units)."""
+        raw_number = values.get(PAGE, "1")
+        if not re.fullmatch(r"[1-9][0-9]{0,8}", raw_number):
+            raise PageError(PAGE, f"{raw_number!r} is not a page number (1, 2, …)")
+        raw_size = values.get(PAGE_SIZE, str(self.size))
+        if raw_size == ALL:
+            if raw_number != "1":
+                raise PageError(PAGE, f"page_size=all is the whole answer: there is no page "
+                                f"{raw_number}")
+            return Page(1, None)
+        if not re.fullmatch(r"[1-9][0-9]{0,8}", raw_size) or int(raw_size) > self.max_size:
+            raise PageError(PAGE_SIZE, f"{raw_size!r} is not a number of {self.unit}s from 1 "
+                            f"to {self.max_size}, or `all` for the whole answer")
+        return Page(int(raw_number), int(raw_size))
+
+    def text(self, query: str, page: Page) -> str:
+        """The query for one page (the query itself for the whole answer)."""
+        if page.size is None:
+            return query
+        offset = (page.number - 1) * page.size
+        cut = f" LIMIT {page.size}" + (f" OFFSET {offset}" if offset else "")
+        return query[:self.insert_at] + cut + query[self.insert_at:]
+
+
 @dataclass(frozen=True)
 class SavedQuery:
     name: str
@@ -97,6 +157,14 @@ class SavedQuery:
     params: tuple[Param, ...] = ()
     example: dict[str, str] = field(default_factory=dict)
     kind: str = "SELECT"
+    paging: Paging | None = None
+
+    def split_paging(self, values: dict[str, str]) -> tuple[Page | None, dict[str, str]]:
+        """The page asked for (None if the query is not paged) and the query's own values."""
+        if self.paging is None:
+            return None, values
+        own = {k: v for k, v in values.items() if k not in (PAGE, PAGE_SIZE)}
+        return self.paging.page(values), own
 
     def bind(self, values: dict[str, str]) -> dict[ox.Variable, ox.NamedNode | ox.Literal]:
         """Validated substitutions for the given raw values (defaults filled in)."""
@@ -128,7 +196,7 @@ def load_saved_query(path: Path) -> SavedQuery:
     title = meta.get("title")
     if not (isinstance(title, dict) and {"en", "fr"} <= set(title)):
         raise _fail(path, "`title` must be a mapping with `en` and `fr`")
-    unknown = set(meta) - {"title", "description", "params", "example", "tags"}
+    unknown = set(meta) - {"title", "description", "params", "example", "tags", "paging"}
     if unknown:
         raise _fail(path, f"unknown key(s) {', '.join(sorted(unknown))}")
     params = []
@@ -149,10 +217,17 @@ def load_saved_query(path: Path) -> SavedQuery:
     kind = _query_kind(qf.query)
     if kind is None:
         raise _fail(path, "the query must be a SELECT, ASK, CONSTRUCT or DESCRIBE")
+    paging = None
+    if meta.get("paging") is not None:
+        if kind != "SELECT":
+            raise _fail(path, "`paging` applies to SELECT queries only")
+        if {PAGE, PAGE_SIZE} & {p.name for p in params}:
+            raise _fail(path, f"with `paging`, no parameter may be called {PAGE} or {PAGE_SIZE}")
+        paging = _paging(path, meta["paging"], qf.query)
     saved = SavedQuery(qf.name, path, {k: str(v) for k, v in title.items()},
                        " ".join(str(meta.get("description", "")).split()), qf.query,
                        tuple(params), {k: str(v) for k, v in (meta.get("example") or {}).items()},
-                       kind)
+                       kind, paging)
     for param in saved.params:  # defaults must be valid values themselves
         if param.default is not None:
             try:
@@ -160,6 +235,46 @@ def load_saved_query(path: Path) -> SavedQuery:
             except ParamError as exc:
                 raise _fail(path, f"default: {exc}") from None
     return saved
+
+
+def _paging(path: Path, spec: object, query: str) -> Paging:
+    """Check the `paging` header against the query and find where a page's LIMIT goes."""
+    if not (isinstance(spec, dict) and set(spec) == {"unit", "size", "max"}
+            and isinstance(spec["unit"], str) and _VAR.fullmatch(spec["unit"])
+            and all(isinstance(spec[k], int) and spec[k] > 0 for k in ("size", "max"))
+            and spec["size"] <= spec["max"]):
+        raise _fail(path, "`paging` must be {unit: VARIABLE, size: N, max: M} with 0 < N <= M")
+    unit = spec["unit"]
+    toks = tokens(query)
+    starts = [i for i, (kind, text) in enumerate(toks)
+              if kind == "word" and text.upper() == "SELECT"]
+    if len(starts) < 2:
+        raise _fail(path, "`paging` needs a subquery `{ SELECT ?unit … ORDER BY … }` that picks "
+                    "the units")
+    first = starts[1]
+    depth, end, words, in_projection, projected = 0, None, [], True, False
+    for i in range(first, len(toks)):
+        kind, text = toks[i]
+        if kind == "other" and text == "{":
+            depth += 1
+            in_projection = False
+        elif kind == "other" and text == "}":
+            if depth == 0:
+                end = i
+                break
+            depth -= 1
+        elif depth == 0 and kind == "word":
+            words.append(text.upper())
+        projected = projected or (in_projection and kind == "var" and text[1:] == unit)
+    if end is None or not projected:
+        raise _fail(path, f"the first subquery must project ?{unit}, the paging unit")
+    if "ORDER" not in words or {"LIMIT", "OFFSET"} & set(words):
+        raise _fail(path, "the first subquery must end with ORDER BY (a total order of the "
+                    "units) and have no LIMIT or OFFSET of its own")
+    insert_at = sum(len(text) for _, text in toks[:end])
+    while query[insert_at - 1].isspace():
+        insert_at -= 1
+    return Paging(unit, spec["size"], spec["max"], insert_at)
 
 
 def _query_kind(query: str) -> str | None:

@@ -4,6 +4,7 @@ exactly what a researcher gets from those queries."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -149,7 +150,7 @@ def aspects(disputes: Rows, sources: Sources) -> list[Aspect]:
             box.sides.append(side)
         if all(c.claim.note != value(r, "claim") for c in side.claims):
             side.claims.append(sources.card(r))
-    return list(out.values())
+    return [out[iri] for iri in sorted(out)]  # aspects in the order of their IRIs
 
 
 async def incident_page(request: Request, incident: str, base: str, lang: str) -> dict | None:
@@ -184,16 +185,26 @@ async def incident_page(request: Request, incident: str, base: str, lang: str) -
     }
 
 
-async def incident_list(request: Request, base: str, lang: str) -> list[dict]:
-    """Every incident with its disputes (aspect, rule, claimants)."""
-    by_incident = _by(await rows(request, "disputes", lang=lang), "incident")
-    out: dict[str, dict] = {}
+INCIDENTS_PER_PAGE = 20
+
+
+async def incident_list(request: Request, base: str, lang: str,
+                        page: int = 1) -> tuple[list[dict], bool]:
+    """One page of incidents (whole incidents, in the order of the `incidents` query), each
+    with its disputes (aspect, rule, claimants), and whether there is a next page. Only the
+    page's incidents are asked for their disputes, one `disputes` query each."""
+    order: dict[str, Binding] = {}
     for r in await rows(request, "incidents", lang=lang):
-        iri = value(r, "incident")
-        if iri in out:
-            continue
+        order.setdefault(value(r, "incident"), r)
+    first = (page - 1) * INCIDENTS_PER_PAGE
+    shown = list(order)[first:first + INCIDENTS_PER_PAGE]
+    answers = await asyncio.gather(*(rows(request, "disputes", lang=lang, incident=iri)
+                                     for iri in shown))
+    out: dict[str, dict] = {}
+    for iri, found in zip(shown, answers, strict=True):
+        r = order[iri]
         disputes: dict[str, dict] = {}
-        for d in by_incident.get(iri, []):
+        for d in found:
             entry = disputes.setdefault(value(d, "dispute"), {
                 "rule": value(d, "ruleLabel"), "aspects": [], "claimants": []})
             entry["aspects"] = _unique([*entry["aspects"], value(d, "aspectLabel")])
@@ -201,4 +212,4 @@ async def incident_list(request: Request, base: str, lang: str) -> list[dict]:
         out[iri] = {"incident": link(r, "incident", base, "label"), "slug": slug(iri),
                     "attestation": value(r, "attestation"), "date": value(r, "date"),
                     "disputes": list(disputes.values())}
-    return list(out.values())
+    return list(out.values()), first + INCIDENTS_PER_PAGE < len(order)

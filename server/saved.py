@@ -2,18 +2,20 @@
 
 Parameters are validated by `kg.catalogue` and bound as pyoxigraph substitutions in the worker
 (for a remote backend, written into the text as validated RDF terms: server.substitute). The
-only other rewrite is the SERVICE address of Wikidata (our own files, see kg.federation).
+other rewrites are the SERVICE address of Wikidata (our own files, see kg.federation) and, for
+a paged query, the page's `LIMIT … OFFSET …` (kg.catalogue.Paging).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable
 from typing import Any
 
 from fastapi import Request
 
-from kg.catalogue import ParamError, SavedQuery, load_catalogue
+from kg.catalogue import Page, ParamError, SavedQuery, load_catalogue
 from kg.federation import WIKIDATA_SPARQL, remap_services
 from server.data import Binding, DataUnavailable, settings_of
 from server.evaluate import Job, Outcome
@@ -57,17 +59,36 @@ def query_text(saved: SavedQuery, settings: Settings) -> str:
 
 
 async def execute(request: Request, saved: SavedQuery, values: dict[str, str],
-                  fmt: str) -> Outcome:
-    """Validate `values` (raises ParamError) and run the query in a killable worker."""
+                  fmt: str, page: Page | None = None) -> Outcome:
+    """Validate `values` (raises ParamError) and run the query (or one page of it) in a
+    killable worker."""
     settings = settings_of(request)
     substitutions = {var.value: term for var, term in saved.bind(values).items()}
     allow = settings.service_allow
     if WIKIDATA_SPARQL in allow:  # the remapped address stands in for an allowed Wikidata
         allow = (*allow, settings.wikidata_endpoint)
-    job = Job(query=query_text(saved, settings), results_format=fmt, graph_format=fmt,
+    text = query_text(saved, settings)
+    if saved.paging is not None and page is not None:
+        text = saved.paging.text(text, page)
+    job = Job(query=text, results_format=fmt, graph_format=fmt,
               max_bytes=settings.max_result_bytes, service_allow=allow,
               substitutions=substitutions)
     return await request.app.state.backend.execute(job, settings.timeout)
+
+
+async def execute_page(request: Request, saved: SavedQuery, values: dict[str, str], fmt: str,
+                       page: Page | None) -> tuple[Outcome, bool]:
+    """One page and whether a next page has rows: the first unit after this page is asked
+    for at the same time (LIMIT 1), on another worker. A probe that fails says 'maybe': the
+    next page is advertised and may turn out empty."""
+    if page is None or page.size is None:
+        return await execute(request, saved, values, fmt, page), False
+    probe_page = Page(page.number * page.size + 1, 1)
+    outcome, probe = await asyncio.gather(execute(request, saved, values, fmt, page),
+                                          execute(request, saved, values, "json", probe_page))
+    if not probe.ok:
+        return outcome, True
+    return outcome, bool(json.loads(probe.body)["results"]["bindings"])
 
 
 async def rows(request: Request, name: str, **values: str) -> list[Binding]:

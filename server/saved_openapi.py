@@ -1,4 +1,5 @@
-"""One OpenAPI operation per saved query, generated from the catalogue at startup."""
+"""One OpenAPI operation per saved query, generated from the catalogue at startup (with the
+`page` and `page_size` parameters of a paged query, kg.catalogue.Paging)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from kg.catalogue import Param, SavedQuery
+from kg.catalogue import PAGE, PAGE_SIZE, Param, SavedQuery
 
 RESULT_TYPES = ("application/sparql-results+json", "text/csv", "text/tab-separated-values")
 GRAPH_TYPES = ("text/turtle", "application/ld+json", "application/n-triples")
@@ -42,6 +43,26 @@ def param_schema(param: Param) -> dict[str, Any]:
     return schema
 
 
+def paging_params(saved: SavedQuery) -> list[dict[str, Any]]:
+    """`page` and `page_size` of a paged query (none for the others), with their schemas."""
+    paging = saved.paging
+    if paging is None:
+        return []
+    unit = paging.unit
+    return [
+        {"name": PAGE, "type": "integer", "default": "1", "example": "2",
+         "description": f"which page of whole {unit}s, from 1; the next page is the "
+         f'`Link: <…>; rel="next"` of this one (none after the last)',
+         "schema": {"type": "integer", "minimum": 1, "default": 1}},
+        {"name": PAGE_SIZE, "type": "integer", "default": str(paging.size), "example": "all",
+         "description": f"{unit}s per page, 1 to {paging.max_size}; `all` for the whole answer "
+         "in one response",
+         "schema": {"oneOf": [{"type": "integer", "minimum": 1, "maximum": paging.max_size},
+                              {"type": "string", "enum": ["all"]}],
+                    "default": paging.size}},
+    ]
+
+
 def operation(saved: SavedQuery) -> dict[str, Any]:
     """The GET operation of `/queries/{name}` for one saved query."""
     params = []
@@ -55,6 +76,10 @@ def operation(saved: SavedQuery) -> dict[str, Any]:
         if example is not None:
             spec["example"] = int(example) if p.type == "integer" else example
         params.append(spec)
+    for p in paging_params(saved):
+        params.append({"name": p["name"], "in": "query", "required": False,
+                       "description": p["description"], "schema": p["schema"],
+                       "example": int(p["example"]) if p["example"].isdigit() else p["example"]})
     types = RESULT_TYPES if saved.kind in ("SELECT", "ASK") else GRAPH_TYPES
     content: dict[str, Any] = {t: {"schema": {"type": "string"}} for t in types}
     content[types[0]] = {"schema": {"type": "object"}}
@@ -68,7 +93,12 @@ def operation(saved: SavedQuery) -> dict[str, Any]:
         "tags": ["Saved queries"],
         "parameters": params,
         "responses": {
-            "200": {"description": f"the {saved.kind} results", "content": content},
+            "200": {"description": f"the {saved.kind} results"
+                    + (" (one page; `Link` header: rel=\"next\" / \"prev\")"
+                       if saved.paging else ""), "content": content},
+            **({"400": {"description": "a `page` or `page_size` that is not a valid value",
+                        "content": {"application/json": {"schema": ERROR}}}}
+               if saved.paging else {}),
             "422": {"description": "a parameter value that does not fit its type, or an "
                     "unknown parameter",
                     "content": {"application/json": {"schema": ERROR}}},

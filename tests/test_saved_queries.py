@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.annotations import AnnotationError
-from kg.catalogue import ParamError, load_catalogue, load_saved_query
+from kg.catalogue import Page, PageError, ParamError, load_catalogue, load_saved_query
 from kg.config import PROJECT_ROOT
 from kg.federation import WIKIDATA_SPARQL, remap_services
 from tests.wikidata_standin import WIKIDATA_SAMPLE, standin_endpoint
@@ -38,6 +38,11 @@ def run(db: ox.Store, name: str, endpoint: str = "http://127.0.0.1:9/none",
     if isinstance(results, ox.QueryTriples):
         return [{"s": t.subject.value, "p": t.predicate.value, "o": t.object.value}
                 for t in results]
+    return plain(results)
+
+
+def plain(results: ox.QuerySolutions) -> list[dict[str, str | None]]:
+    """SELECT rows as {variable: value} dicts (None where unbound)."""
     names = [v.value for v in results.variables]
     return [{n: (row[n].value if row[n] is not None else None) for n in names} for row in results]
 
@@ -275,3 +280,66 @@ def test_cli_runs_saved_queries_with_parameters(built_store: Path) -> None:
                           "wikidata=Q1 } UNION {", "--store", str(built_store)],
                          capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60)
     assert bad.returncode == 1 and "parameter 'wikidata'" in bad.stderr
+
+
+# --- paging ---------------------------------------------------------------------------------
+
+def test_pages_of_the_seed_add_up_to_the_whole_answer(db: ox.Store) -> None:
+    """Page after page at one dispute per page: whole disputes, in order, the whole answer."""
+    q = CATALOGUE["disputes"]
+    assert q.paging is not None and q.paging.unit == "dispute"
+    whole = run(db, "disputes")
+    pages = []
+    for number in range(1, 20):
+        text = q.paging.text(q.query, Page(number, 1))
+        rows = plain(db.query(text, use_default_graph_as_union=True, substitutions=q.bind({})))
+        if not rows:
+            break
+        assert len({r["dispute"] for r in rows}) == 1
+        pages.append(rows)
+    assert len(pages) == len({r["dispute"] for r in whole}) > 1
+    assert [r for p in pages for r in p] == whole
+    assert q.paging.text(q.query, Page(1, None)) == q.query
+
+
+@pytest.mark.parametrize(("values", "page"), [
+    ({}, Page(1, 25)), ({"page": "3"}, Page(3, 25)), ({"page_size": "500"}, Page(1, 500)),
+    ({"page_size": "all"}, Page(1, None)), ({"page": "1", "page_size": "all"}, Page(1, None))])
+def test_page_parameters(values: dict[str, str], page: Page) -> None:
+    assert CATALOGUE["disputes"].split_paging({**values, "lang": "fr"}) == (page, {"lang": "fr"})
+
+
+@pytest.mark.parametrize(("values", "param"), [
+    ({"page": "0"}, "page"), ({"page": "01"}, "page"), ({"page": "2\n"}, "page"),
+    ({"page_size": "501"}, "page_size"), ({"page_size": "-3"}, "page_size"),
+    ({"page": "2", "page_size": "all"}, "page")])
+def test_bad_page_parameters(values: dict[str, str], param: str) -> None:
+    with pytest.raises(PageError) as info:
+        CATALOGUE["disputes"].split_paging(values)
+    assert info.value.param == param
+
+
+@pytest.mark.parametrize(("paging", "query", "message"), [
+    ("{unit: dispute, size: 0, max: 5}", "SELECT ?x WHERE { { SELECT ?dispute WHERE { ?dispute ?p ?o } ORDER BY ?dispute } }", "0 < N"),
+    ("{unit: dispute, size: 5, max: 2}", "SELECT ?x WHERE { { SELECT ?dispute WHERE { ?dispute ?p ?o } ORDER BY ?dispute } }", "0 < N"),
+    ("{unit: dispute, size: 5, max: 9}", "SELECT ?dispute WHERE { ?dispute ?p ?o } ORDER BY ?dispute", "subquery"),
+    ("{unit: claim, size: 5, max: 9}", "SELECT ?x WHERE { { SELECT ?dispute WHERE { ?dispute ?p ?o } ORDER BY ?dispute } }", r"project \?claim"),
+    ("{unit: dispute, size: 5, max: 9}", "SELECT ?x WHERE { { SELECT ?dispute WHERE { ?dispute ?p ?o } } }", "ORDER BY"),
+    ("{unit: dispute, size: 5, max: 9}", "SELECT ?x WHERE { { SELECT ?dispute WHERE { ?dispute ?p ?o } ORDER BY ?dispute LIMIT 3 } }", "no LIMIT"),
+])
+def test_malformed_paging_header_names_the_file(tmp_path: Path, paging: str, query: str,
+                                                message: str) -> None:
+    path = tmp_path / "paged-query.rq"
+    path.write_text(f"#+ title: {{en: a, fr: b}}\n#+ paging: {paging}\n{query}\n",
+                    encoding="utf-8")
+    with pytest.raises(AnnotationError, match=message) as info:
+        load_saved_query(path)
+    assert "paged-query.rq" in str(info.value)
+
+
+def test_page_limit_goes_after_the_subquery_order() -> None:
+    q = CATALOGUE["disputes"]
+    assert q.paging is not None
+    text = q.paging.text(q.query, Page(3, 10))
+    assert "ORDER BY ?disputeKey LIMIT 10 OFFSET 20 }" in text
+    assert text.replace(" LIMIT 10 OFFSET 20", "") == q.query

@@ -1,5 +1,8 @@
 """Saved queries served from the `.rq` files: catalogue, pages, twins, UI tabs, SHACL examples.
 
+A paged query (kg.catalogue.Paging) answers one page of whole units at a time: `page`,
+`page_size` (or `page_size=all`); the next and previous pages are advertised in the `Link`
+header (`rel="next"`, `rel="prev"`) and as links on the HTML page.
 The per-query OpenAPI operations come from server.saved_openapi; `kg query NAME` from kg.cli.
 """
 
@@ -13,13 +16,13 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from kg.catalogue import ParamError, SavedQuery
+from kg.catalogue import PAGE, PAGE_SIZE, Page, PageError, ParamError, SavedQuery
 from server import protocol, saved
 from server.data import settings_of
 from server.errors import error_response, outcome_error
 from server.iris import prefixes
 from server.result_table import table
-from server.saved_openapi import twin_extensions
+from server.saved_openapi import paging_params, twin_extensions
 from server.service_description import endpoint_url
 from server.sparql_examples import EXAMPLE_PREFIXES, example_triples
 from server.templating import TEMPLATES
@@ -44,6 +47,10 @@ def editor_link(request: Request, q: SavedQuery) -> str:
 def _entry(request: Request, q: SavedQuery) -> dict[str, Any]:
     root = str(request.base_url)
     page = f"{root}queries/{q.name}"
+    paging = {} if q.paging is None else {"paging": {
+        "unit": q.paging.unit, "page_size": q.paging.size, "max_page_size": q.paging.max_size,
+        "whole_answer": f"{PAGE_SIZE}=all",
+        "next": 'the `Link: <…>; rel="next"` header, or the "next" link of the HTML page'}}
     return {
         "name": q.name,
         "title": q.title,
@@ -51,7 +58,11 @@ def _entry(request: Request, q: SavedQuery) -> dict[str, Any]:
         "kind": q.kind,
         "params": [{"name": p.name, "type": p.type, "description": p.description,
                     "default": p.default, "allowed": list(p.allowed) or None,
-                    "example": p.example or q.example.get(p.name)} for p in q.params],
+                    "example": p.example or q.example.get(p.name)} for p in q.params]
+        + [{"name": p["name"], "type": p["type"], "description": p["description"],
+            "default": p["default"], "allowed": None, "example": p["example"]}
+           for p in paging_params(q)],
+        **paging,
         "query": q.query,
         "links": {
             "page": page,
@@ -107,8 +118,29 @@ def _links(q: SavedQuery, query_string: str) -> str:
     return ", ".join(links)
 
 
-def _param_error(exc: ParamError) -> JSONResponse:
+def _param_error(exc: ParamError | PageError) -> JSONResponse:
+    if isinstance(exc, PageError):
+        return error_response(400, "bad-page", str(exc), parameter=exc.param)
     return error_response(422, "bad-parameter", str(exc), parameter=exc.param)
+
+
+def page_url(path: str, items: list[tuple[str, str]], number: int) -> str:
+    """`path` with the request's parameters and `page=number` (page 1: no `page`)."""
+    kept = [(k, v) for k, v in items if k != PAGE]
+    if number > 1:
+        kept.append((PAGE, str(number)))
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+def page_links(path: str, items: list[tuple[str, str]], page: Page | None,
+               more: bool) -> dict[str, str]:
+    """The `next` / `prev` URLs of a page (none for an unpaged or whole answer)."""
+    if page is None or page.size is None:
+        return {}
+    links = {"next": page_url(path, items, page.number + 1)} if more else {}
+    if page.number > 1:
+        links["prev"] = page_url(path, items, page.number - 1)
+    return links
 
 
 @router.get("/queries/{name}", include_in_schema=False)
@@ -118,18 +150,20 @@ async def saved_query(request: Request, name: str) -> Response:
     if found is None:
         return error_response(404, "not-found", f"no saved query {name!r}; see /queries")
     q, fmt = found
-    query_string = urlencode(request.query_params.multi_items())
+    items = request.query_params.multi_items()
+    query_string = urlencode(items)
     headers = {"Vary": "Accept", "Link": _links(q, query_string)}
     html = fmt is None and protocol.prefers_html(request.headers.get("accept"))
     try:
-        values = saved.query_values(request.query_params.multi_items())
+        values = saved.query_values(items)
+        page, values = q.split_paging(values)
         q.bind(values)  # validate before choosing a format or running anything
-    except ParamError as exc:
+    except (ParamError, PageError) as exc:
         if html:
-            return await _page(request, q, dict(request.query_params), headers, error=exc)
+            return await _page(request, q, dict(request.query_params), headers, None, error=exc)
         return _param_error(exc)
     if html:
-        return await _page(request, q, values, headers)
+        return await _page(request, q, values, headers, page)
     if fmt is None:
         offered = protocol.RESULT_FORMATS if q.kind in ("SELECT", "ASK") \
             else protocol.GRAPH_FORMATS
@@ -138,29 +172,36 @@ async def saved_query(request: Request, name: str) -> Response:
                                      request.headers.get("accept-charset")).name
         except protocol.NotAcceptable as exc:
             return error_response(406, "not-acceptable", str(exc))
-    outcome = await saved.execute(request, q, values, fmt)
+    outcome, more = await saved.execute_page(request, q, values, fmt, page)
     if not outcome.ok:
         return outcome_error(outcome, request.app.state.backend.retry_after(
             settings_of(request).timeout))
+    nav = page_links(request.url.path, items, page, more)
+    headers["Link"] = ", ".join([headers["Link"], *(f'<{url}>; rel="{rel}"'
+                                                    for rel, url in nav.items())])
     return Response(outcome.body, media_type=protocol.BY_NAME[fmt].content_type,
                     headers={**headers, "Cache-Control": "no-cache"})
 
 
 async def _page(request: Request, q: SavedQuery, values: dict[str, str],
-                headers: dict[str, str], error: ParamError | None = None) -> Response:
-    """The HTML page: form, query text, editor link and the result table."""
+                headers: dict[str, str], page: Page | None,
+                error: ParamError | PageError | None = None) -> Response:
+    """The HTML page: form, query text, editor link and the result table (one page of it)."""
     settings = settings_of(request)
+    items = request.query_params.multi_items()
     context: dict[str, Any] = {"q": q, "entry": _entry(request, q), "values": values,
                                "editor": editor_link(request, q), "error": None,
-                               "table": None, "graph": None,
-                               "query_string": urlencode(request.query_params.multi_items())}
+                               "table": None, "graph": None, "page": page, "nav": {},
+                               "page_size": request.query_params.get(PAGE_SIZE, ""),
+                               "query_string": urlencode(items)}
     status = 200
     if error is not None:
         context["error"] = {"parameter": error.param, "message": str(error)}
-        status = 422
+        status = 400 if isinstance(error, PageError) else 422
     else:
         graph = q.kind in ("CONSTRUCT", "DESCRIBE")
-        outcome = await saved.execute(request, q, values, "turtle" if graph else "json")
+        outcome, more = await saved.execute_page(request, q, values,
+                                                 "turtle" if graph else "json", page)
         if not outcome.ok:
             context["error"] = {"parameter": None, "message": outcome.message}
             status = outcome.status
@@ -168,6 +209,10 @@ async def _page(request: Request, q: SavedQuery, values: dict[str, str],
             context["graph"] = outcome.body.decode("utf-8")
         else:
             context["table"] = table(json.loads(outcome.body), settings.base_iri)
+            context["nav"] = page_links(request.url.path, items, page, more)
+            if page is not None and page.size is not None:
+                context["whole"] = page_url(request.url.path, [
+                    (k, v) for k, v in items if k != PAGE_SIZE] + [(PAGE_SIZE, "all")], 1)
     return TEMPLATES.TemplateResponse(request, "query.html", context, status_code=status,
                                       headers=headers)
 

@@ -371,3 +371,23 @@ def test_backend_must_be_an_http_url(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "server.cli", "serve", "--backend",
                           "file:///etc/passwd"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "not an http(s) URL" in out.stderr
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_pages_match_the_embedded_store(request: pytest.FixtureRequest, db: ox.Store,
+                                        wikidata: str, engine: str) -> None:
+    """A page is the same standard SPARQL on every engine: the same rows, page by page."""
+    from kg.catalogue import Page
+
+    srv: Server = request.getfixturevalue(f"on_{engine}")
+    q = CATALOGUE["disputes"]
+    assert q.paging is not None
+    for values in ({}, {"incident": KHARKIV, "lang": "fr"}):
+        for number in (1, 2, 3, 9):
+            page = Page(number, 1)
+            expected = norm_rows(json.loads(db.query(
+                q.paging.text(q.query, page), use_default_graph_as_union=True,
+                substitutions=q.bind(values)).serialize(format=OX_FORMATS["json"])))
+            got = remote(srv, "disputes", {**values, "page": str(number), "page_size": "1"})
+            assert got == expected, (values, number)
+            assert sum(expected.values()) > 0 or number == 9

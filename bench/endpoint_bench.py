@@ -7,8 +7,9 @@
   installed in bench/work/peers).
 
 Queries (bench/queries.py): a point lookup, the `disputes` and `casualty-figures` saved queries
-(queries/*.rq with `?lang` bound by VALUES, the incident parameter left open: every incident),
-a join of denials against assertions, and a text FILTER. Each (server, query, concurrency) runs
+(queries/*.rq with `?lang` bound by VALUES, the incident parameter left open: every incident;
+`disputes` is its default page, `disputes-all` its whole answer), a join of denials against
+assertions, and a text FILTER. Each (server, query, concurrency) runs
 for a bounded time on loopback; the load generator is Python (processes × threads, http.client
 keep-alive) and runs on the same 2-core machine as the server, so it competes with it for CPU.
 

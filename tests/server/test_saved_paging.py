@@ -124,7 +124,9 @@ def test_prev_links_and_a_page_past_the_end(large: Server) -> None:
 
 
 def test_html_page_links_to_the_next_page_and_the_whole_answer(large: Server) -> None:
-    html = large.get("/queries/disputes", headers={"Accept": BROWSER}).text
+    first = large.get("/queries/disputes", headers={"Accept": BROWSER})
+    assert '</queries/disputes?page=2>; rel="next"' in first.headers["link"]
+    html = first.text
     assert 'name="page_size"' in html
     nxt = re.search(r'<a rel="next" href="([^"]+)"', html)
     assert nxt and unescape(nxt.group(1)) == "/queries/disputes?page=2"

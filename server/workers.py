@@ -35,7 +35,7 @@ MAX_PENDING_EXTRA = 32  # requests allowed to wait for a worker beyond one per w
 NICE_AFTER = 1.0  # seconds a query runs before its worker yields the CPU to others
 NICE_LONG = 10  # the niceness of such a worker until its query ends
 TRIM_AFTER = 0.02  # seconds a query must have run before its worker checks its memory
-TRIM_OVER = 32 << 20  # bytes a worker may hold above its idle size before its heap is trimmed
+TRIM_OVER = 32 << 20  # bytes a worker may grow past its last trimmed size before a trim
 
 
 def _worker_main(conn: Connection, store_path: str) -> None:
@@ -44,7 +44,7 @@ def _worker_main(conn: Connection, store_path: str) -> None:
     with contextlib.suppress(Exception):
         evaluator.store()  # warm up; a missing store is reported per job
     trim = _heap_trimmer()
-    baseline = _own_rss()
+    floor = _own_rss()  # resident size after the last trim (the store's caches grow it)
     conn.send("ready")
     while True:
         try:
@@ -62,8 +62,9 @@ def _worker_main(conn: Connection, store_path: str) -> None:
         del outcome
         # only a query that ran a while can have grown the heap by much; reading /proc after
         # every small query would cost more than the query
-        if time.perf_counter() - started > TRIM_AFTER and _own_rss() > baseline + TRIM_OVER:
+        if time.perf_counter() - started > TRIM_AFTER and _own_rss() > floor + TRIM_OVER:
             trim()
+            floor = _own_rss()
 
 
 def _own_rss() -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad
@@ -56,6 +57,12 @@ FIGURE_WORDS = {
 }
 
 
+@cache
+def _named(iri: str) -> NamedNode:
+    """One node per vocabulary IRI (a few hundred), not one per use: nodes are immutable."""
+    return NamedNode(iri)
+
+
 def entity_iri_kind(kind: str) -> str:
     """The IRI kind segment of an entity: actor, place or medium."""
     if kind in ACTOR_KINDS:
@@ -92,6 +99,8 @@ class Mapper:
     quads: list[Quad] = field(default_factory=list)
     errors: list[AnnotationError] = field(default_factory=list)
     mentions: dict[Span, NamedNode] = field(default_factory=dict)
+    # the quads about entities, incidents and events: the only nodes several articles describe
+    shared: range = range(0)
 
     def __post_init__(self) -> None:
         self.anchorer = Anchorer(self.article.text)
@@ -103,10 +112,10 @@ class Mapper:
         self.quads.append(Quad(s, p, o, self.graph))
 
     def dkg(self, local: str) -> NamedNode:
-        return NamedNode(self.iris.term(local))
+        return _named(self.iris.term(local))
 
     def concept(self, scheme: str, slug: str) -> NamedNode:
-        return NamedNode(self.iris.concept(scheme, slug))
+        return _named(self.iris.concept(scheme, slug))
 
     def node(self, kind: str, slug: str) -> NamedNode:
         return NamedNode(self.iris.resource(kind, slug))
@@ -201,12 +210,14 @@ class Mapper:
         self.figure_keys = {f.id for c in a.claims for f in c.figures}
         self.victim_keys = {v.id for c in a.claims for v in c.victims}
         self.map_article()
+        start = len(self.quads)
         for i, entity in enumerate(a.entities):
             self.map_entity(entity, ("entities", i))
         for i, incident in enumerate(a.incidents):
             self.map_incident(incident, ("incidents", i))
         for i, event in enumerate(a.events):
             self.map_event(event, ("events", i))
+        self.shared = range(start, len(self.quads))
         for i, claim in enumerate(a.claims):
             self.map_claim(claim, ("claims", i))
         self.map_mentions()
@@ -568,7 +579,8 @@ def map_articles(articles: list[Article], iris: Iris) -> tuple[list[Quad], list[
     A triple several articles state (a shared entity's label or type) is kept once, in the graph
     of the first of them: pyoxigraph's union default graph repeats a triple once per graph that
     holds it, which would multiply every join on shared entities. Each article's evidence
-    (its mentions) is its own and stays in its graph.
+    (its mentions) is its own and stays in its graph. Only the quads about shared nodes
+    (`Mapper.shared`) are looked up: every other subject's IRI holds the article's id.
     """
     registry, errors = build_registry(articles)
     quads: list[Quad] = []
@@ -576,9 +588,12 @@ def map_articles(articles: list[Article], iris: Iris) -> tuple[list[Quad], list[
     for article in articles:
         mapper = Mapper(article, iris, registry)
         mapper.map()
-        for quad in mapper.quads:
+        mine, shared = mapper.graph, mapper.shared
+        quads += mapper.quads[:shared.start]
+        for quad in mapper.quads[shared.start:shared.stop]:
             key = (quad.subject, quad.predicate, quad.object)
-            if first_graph.setdefault(key, quad.graph_name) == quad.graph_name:
+            if first_graph.setdefault(key, mine) == mine:
                 quads.append(quad)
+        quads += mapper.quads[shared.stop:]
         errors += mapper.errors
     return quads, errors

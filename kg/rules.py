@@ -15,6 +15,9 @@ from kg.config import PROJECT_ROOT, RULES_DIR, Iris
 from kg.queryfiles import QueryFile, parse_query_file
 from kg.terms import RDF, RDFS, XSD
 
+Subject = ox.NamedNode | ox.BlankNode | ox.Triple
+Object = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
 
 @dataclass(frozen=True)
 class RuleResult:
@@ -63,8 +66,9 @@ def run_rules(source: ox.Store, iris: Iris, rules: list[QueryFile]) -> tuple[lis
             (rule_iri, ox.NamedNode(dkg("queryText")), ox.Literal(rule.query)),
         ):
             quads.add(ox.Quad(s, p, o, graph))
+        about = _first_about(triples)
         for dispute in disputes:
-            labels = {lit.language: lit.value for lit in _labels(source, triples, dispute)}
+            labels = {lit.language: lit.value for lit in _labels(source, about.get(dispute))}
             for lang in ("en", "fr"):
                 incident = labels.get(lang, "")
                 quads.add(ox.Quad(dispute, RDFS.label,
@@ -84,10 +88,18 @@ def _suffix_disputes(triple: ox.Triple, name: str) -> ox.Triple:
     return ox.Triple(subject, triple.predicate, triple.object)
 
 
-def _labels(source: ox.Store, triples: list[ox.Triple], dispute: ox.NamedNode) -> list[ox.Literal]:
-    about = [t.object for t in triples
-             if t.subject == dispute and t.predicate.value.endswith("#about")]
-    if not about:
+def _first_about(triples: list[ox.Triple]) -> dict[Subject, Object]:
+    """The first `…#about` object of each subject, in result order (one pass for all)."""
+    about: dict[Subject, Object] = {}
+    for t in triples:
+        if t.predicate.value.endswith("#about"):
+            about.setdefault(t.subject, t.object)
+    return about
+
+
+def _labels(source: ox.Store, incident: Object | None) -> list[ox.Literal]:
+    """The literal `rdfs:label`s of what a dispute is about (none when it is about nothing)."""
+    if incident is None:
         return []
-    return [q.object for q in source.quads_for_pattern(about[0], RDFS.label, None)
+    return [q.object for q in source.quads_for_pattern(incident, RDFS.label, None)
             if isinstance(q.object, ox.Literal)]

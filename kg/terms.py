@@ -14,9 +14,11 @@ class Namespace:
         self.iri = iri
 
     def __getattr__(self, name: str) -> NamedNode:
+        """Make the node once: later reads find it as a plain attribute (nodes are immutable)."""
         if name.startswith("__"):
             raise AttributeError(name)
-        return NamedNode(self.iri + name)
+        node = self.__dict__[name] = NamedNode(self.iri + name)
+        return node
 
     def __getitem__(self, name: str) -> NamedNode:
         return NamedNode(self.iri + name)

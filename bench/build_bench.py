@@ -3,7 +3,7 @@
 Each size is built in its own child process (so `ru_maxrss` is that build's peak), by the real
 `kg.build.build` with its `progress` callback and `report.timings`: validate (read YAML + models),
 map (anchor quotes + map to RDF), rules, shacl, load (bulk load + optimize into a new store,
-swapped in atomically), export (the dumps `kg build` writes).
+swapped in atomically), export (the dumps `kg build` writes, rendered from the in-memory dataset).
 
 SHACL: pySHACL runs at about 9 claims/s on these articles (its `sh:sparql` constraints), so the
 full check (`kg build`'s default, `--shacl all`) runs on the seed only; the synthetic sizes build
@@ -12,7 +12,7 @@ ontology and the derived quads about them): the `shacl` step is the cost of that
 JSON records what it covered. `--shacl-samples 3,10,30` additionally times full checks of small
 synthetic corpora (claims/s), as the previous run did.
 
-    python bench/build_bench.py --sizes seed,100k,1m [--out bench/work/build.json]
+    python bench/build_bench.py --sizes seed,100k,1m [--out bench/work/build.json] [--stores DIR]
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ def corpus(size: str) -> Path:
     return folder
 
 
-def store_for(size: str) -> Path:
-    return WORK / "stores" / size / "store"
+def store_for(size: str, stores: Path = WORK / "stores") -> Path:
+    return stores / size / "store"
 
 
 def _child(seeds: str, store: str, shacl: str, dumps: bool) -> None:
@@ -81,8 +81,9 @@ def _child(seeds: str, store: str, shacl: str, dumps: bool) -> None:
     }))
 
 
-def run_build(size: str, shacl: str, dumps: bool = True, timeout: float | None = None) -> dict:
-    seeds, store = corpus(size), store_for(size)
+def run_build(size: str, shacl: str, dumps: bool = True, timeout: float | None = None,
+              stores: Path = WORK / "stores") -> dict:
+    seeds, store = corpus(size), store_for(size, stores)
     store.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, __file__, "--child", str(seeds), str(store), shacl,
            "--dumps" if dumps else "--no-dumps"]
@@ -149,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-dumps", action="store_true",
                    help="build without writing the dumps (the export step), e.g. to time the "
                    "rest of a size whose export does not finish")
+    p.add_argument("--stores", type=Path, default=WORK / "stores",
+                   help="where to build (SIZE/store, dumps beside it), e.g. a /tmp folder to "
+                   "leave the benchmark stores as they are")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds before a build is "
                    "stopped and reported as not finished")
     args = p.parse_args(argv)
@@ -162,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         seeds = corpus(size)
         # The seed gets the full SHACL check (`kg build`'s default); the others a sample.
         shacl = "all" if size == "seed" else f"sample:{args.shacl_sample}"
-        r = run_build(size, shacl=shacl, dumps=not args.no_dumps, timeout=args.timeout)
+        r = run_build(size, shacl=shacl, dumps=not args.no_dumps, timeout=args.timeout,
+                      stores=args.stores)
         key = size if not args.no_dumps else f"{size} (no dumps)"
         r["seeds"] = os.path.relpath(seeds, ROOT)
         r["label"] = key

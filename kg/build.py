@@ -51,6 +51,7 @@ class BuildReport:
     store: Path | None = None
     shacl_mode: str = "all"  # all, off or sample:N
     shacl: ShaclReport | None = None  # None when SHACL was off
+    dataset: ox.Store | None = field(default=None, repr=False)  # every quad, in memory
 
     def shacl_summary(self) -> str:
         """One line on what SHACL checked: 'all', 'off', or the sample and its size."""
@@ -101,11 +102,13 @@ def compile_graph(seeds: Path, base: str = DEFAULT_BASE, shacl: bool | str | Sha
             raise AnnotationErrors(errors)
         quads += ontology_quads(iris.ontology_graph)
     with report.step("rules", progress):
-        scratch = ox.Store()
-        scratch.bulk_extend(quads)
-        derived, report.rules = run_rules(scratch, iris, rules)
+        dataset = ox.Store()
+        dataset.bulk_extend(quads)
+        derived, report.rules = run_rules(dataset, iris, rules)
+        dataset.bulk_extend(derived)
         quads += derived
-    report.quads = sorted(set(quads), key=str)
+    report.quads = list(dict.fromkeys(quads))  # each quad once, in a stable order
+    report.dataset = dataset
     if mode.kind != "off":
         with report.step("shacl", progress):
             result = check_mode(report.quads, shapes_path(), mode,
@@ -123,24 +126,43 @@ def build(seeds: Path, store: Path, base: str = DEFAULT_BASE, shacl: bool | str 
           progress: Progress | None = None, dumps: bool = True) -> BuildReport:
     """Compile the graph and load it into a new store, swapped in only on success.
 
-    With `dumps`, the downloadable files are then written to `<store's folder>/dumps`.
+    With `dumps`, the downloadable files are also written to `<store's folder>/dumps`: rendered
+    from the in-memory dataset (not read back from the new store) into a hidden folder before
+    the swap, published after it; a failure before the swap (checks, load, dumps) leaves the
+    previous store and dumps as they were.
     """
+    from kg import export
+
     report = compile_graph(seeds, base, shacl, progress)
+    dataset = report.dataset
+    assert dataset is not None
     info = {"version": project_version(), "base": base, "articles": report.articles,
             "built_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "quads": len(report.quads), "shacl": report.shacl_summary()}
-    with report.step("load", progress), kgstore.new_build(store, info) as directory:
-        target = ox.Store(str(directory))
-        target.bulk_extend(report.quads)
-        target.optimize()
-        target.flush()
-        del target
+    staged = None
+    try:
+        with kgstore.new_build(store, info) as directory:
+            with report.step("load", progress):
+                target = ox.Store(str(directory))
+                # one N-Quads buffer parsed by the bulk loader: no Python object per quad
+                target.bulk_load(dataset.dump(format=ox.RdfFormat.N_QUADS),
+                                 format=ox.RdfFormat.N_QUADS)
+                target.optimize()
+                target.flush()
+                del target
+            if dumps:
+                with report.step("export", progress):
+                    staged = export.stage_dumps(export.release_of(dataset, info),
+                                                dumps_dir(store))
+    except BaseException:
+        if staged is not None:
+            export.discard(staged)
+        raise
     report.store = store
-    if dumps:
-        from kg.export import export_dumps
-
-        with report.step("export", progress):
-            export_dumps(store, dumps_dir(store))
+    if staged is not None:
+        with report.step("export", None):
+            built = kgstore.current_build(store)
+            export.publish(staged, built.name if built else None)
     return report
 
 

@@ -22,6 +22,8 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -334,21 +336,28 @@ def _articles(st: ox.Store, labels: Mapping[str, str]) -> tuple[dict[str, list[s
 
 def load_release(store: Path) -> Release:
     """Read the current build: every graph's lines (blank nodes relabelled) and its metadata."""
-    info = build_info(store)
-    base = info.get("base") or base_iri() or DEFAULT_BASE
-    built_at = info.get("built_at")
-    if not built_at:
+    info = dict(build_info(store))
+    if not info.get("built_at"):
         target = current_build(store)
         if target is None:
             raise StoreMissing(f"no store at {store}: run `kg build` first")
         stamp = datetime.fromtimestamp(target.stat().st_mtime, UTC).replace(microsecond=0)
-        built_at = stamp.isoformat().replace("+00:00", "Z")
+        info["built_at"] = stamp.isoformat().replace("+00:00", "Z")
+    return release_of(open_read_only(store), info)
+
+
+def release_of(st: ox.Store, info: Mapping[str, object]) -> Release:
+    """The release of a dataset held in ``st`` with the build's ``info`` (needs ``built_at``).
+
+    ``kg build`` calls this on its in-memory dataset, so the dumps need not re-read the store.
+    """
+    base = str(info.get("base") or base_iri() or DEFAULT_BASE)
+    built_at = str(info["built_at"])
     try:
-        project = info.get("version") or metadata.version("dispute-kg")
+        project = str(info.get("version") or metadata.version("dispute-kg"))
     except metadata.PackageNotFoundError:
         project = "0.0.0"
     version = f"{project}-{built_at[:10].replace('-', '')}"
-    st = open_read_only(store)
     graphs, labels = _read_graphs(st)
     articles, publishers = _articles(st, labels)
     sources = sorted({url for urls in articles.values() for url in urls})
@@ -470,37 +479,90 @@ def write_dumps(release: Release, out: Path, mtime: float, union: Stats,
     return [done[f] for f in FORMATS]
 
 
+@dataclass(frozen=True)
+class Staged:
+    """Dumps written into a hidden folder of ``out``, waiting to be published (``publish``)."""
+
+    out: Path
+    folder: Path
+    names: list[str]  # the versioned files and void.ttl, in the order they were written
+    sums: dict[str, str]  # file name: SHA-256
+    mtime: float
+    version: str
+    built_at: str
+
+
+STAGING = ".staging-"
+
+
+def stage_dumps(release: Release, out: Path, endpoint: str | None = None) -> Staged:
+    """Write every dump and ``void.ttl`` of ``release`` into a hidden folder of ``out``.
+
+    Nothing a reader of ``out`` sees changes until ``publish``; ``kg build`` stages while the
+    new store loads and publishes once it is swapped in. Staging folders left by a killed
+    process are removed after an hour.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob(STAGING + "*"):
+        if old.stat().st_mtime < time.time() - 3600:
+            shutil.rmtree(old, ignore_errors=True)
+    folder = out / f"{STAGING}{os.getpid()}-{time.monotonic_ns() % 10**9}"
+    folder.mkdir()
+    try:
+        mtime = datetime.fromisoformat(release.built_at.replace("Z", "+00:00")).timestamp()
+        union, per_graph = Stats(release.base + "id/"), {}
+        files = write_dumps(release, folder, mtime, union, per_graph)
+        named = {g[1:-1]: stats for g, stats in per_graph.items() if g.startswith("<")}
+        void = describe(
+            union, named, files, articles=release.articles, base=release.base,
+            version=release.version, built_at=release.built_at, title=TITLE,
+            description=DESCRIPTION, rights=release.rights(), endpoint=endpoint,
+            header=release.header("VoID and DCAT description of the dumps"),
+        )
+        atomic_write(folder / VOID_FILE, void, mtime)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return Staged(out, folder, [f.name for f in files] + [VOID_FILE],
+                  {f.name: f.sha256 for f in files}, mtime, release.version, release.built_at)
+
+
+def discard(staged: Staged) -> None:
+    """Remove staged dumps that will not be published (the build failed after staging)."""
+    shutil.rmtree(staged.folder, ignore_errors=True)
+
+
+def publish(staged: Staged, build: str | None) -> list[Path]:
+    """Move staged dumps into ``out``, point the ``latest-`` links at them, write ``SHA256SUMS``.
+
+    Each file arrives by one rename. ``build`` (the store build they describe) goes into the
+    marker ``ensure_dumps`` reads. Returns the paths, as ``export_dumps`` does.
+    """
+    out = staged.out
+    written = []
+    for name in staged.names:
+        os.replace(staged.folder / name, out / name)
+        written.append(out / name)
+    staged.folder.rmdir()
+    for fmt in FORMATS:
+        atomic_symlink(out / fmt.latest(), fmt.filename(staged.version))
+        written.append(out / fmt.latest())
+    write_sums(out, staged.mtime, staged.sums)
+    written.append(out / SUMS)
+    marker = {"build": build, "built_at": staged.built_at, "version": staged.version}
+    atomic_write(out / MARKER, json.dumps(marker, sort_keys=True).encode())
+    return written
+
+
 def export_dumps(store: Path = DEFAULT_STORE, out: Path = DEFAULT_DUMPS,
                  endpoint: str | None = None) -> list[Path]:
     """Write every dump, ``void.ttl``, the ``latest-`` links and ``SHA256SUMS``; return the paths.
 
-    Call at the end of ``kg build``. Older versions already in ``out`` are kept and checksummed.
+    Older versions already in ``out`` are kept and checksummed.
     """
-    release = load_release(store)
-    out.mkdir(parents=True, exist_ok=True)
-    mtime = datetime.fromisoformat(release.built_at.replace("Z", "+00:00")).timestamp()
-    union, per_graph = Stats(release.base + "id/"), {}
-    files = write_dumps(release, out, mtime, union, per_graph)
-    written = [out / f.name for f in files]
-    named = {g[1:-1]: stats for g, stats in per_graph.items() if g.startswith("<")}
-    void = describe(
-        union, named, files, articles=release.articles, base=release.base,
-        version=release.version, built_at=release.built_at, title=TITLE, description=DESCRIPTION,
-        rights=release.rights(), endpoint=endpoint,
-        header=release.header("VoID and DCAT description of the dumps"),
-    )
-    atomic_write(out / VOID_FILE, void, mtime)
-    written.append(out / VOID_FILE)
-    for fmt in FORMATS:
-        atomic_symlink(out / fmt.latest(), fmt.filename(release.version))
-        written.append(out / fmt.latest())
-    write_sums(out, mtime, {f.name: f.sha256 for f in files})
-    written.append(out / SUMS)
+    staged = stage_dumps(load_release(store), out, endpoint)
     target = current_build(store)
-    marker = {"build": target.name if target else None, "built_at": release.built_at,
-              "version": release.version}
-    atomic_write(out / MARKER, json.dumps(marker, sort_keys=True).encode())
-    return written
+    return publish(staged, target.name if target else None)
 
 
 def listed(out: Path) -> list[Path]:

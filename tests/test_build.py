@@ -188,3 +188,16 @@ def test_committed_json_schemas_are_generated_from_the_models() -> None:
 
     for name, text in json_schemas().items():
         assert (SEEDS / name).read_text(encoding="utf-8") == text, f"run `kg schema` ({name})"
+
+
+def test_a_build_whose_dumps_fail_leaves_the_previous_store(tmp_path: Path) -> None:
+    """The dumps are written before the new store is swapped in: if they fail, nothing changed."""
+    store = tmp_path / "store"
+    build(SEEDS, store, shacl="off", dumps=False)
+    before = kgstore.current_build(store)
+    (tmp_path / "dumps").write_text("not a folder", encoding="utf-8")  # the dumps cannot go here
+    with pytest.raises(OSError):
+        build(SEEDS, store, shacl="off", dumps=True)
+    assert kgstore.current_build(store) == before
+    assert [p.name for p in kgstore.builds_dir(store).iterdir() if p.is_dir()] == [before.name]
+    assert (tmp_path / "dumps").read_text(encoding="utf-8") == "not a folder"

@@ -16,8 +16,17 @@ import rdflib
 from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from kg.export import FORMATS, SUMS, VOID_FILE, classify, export_dumps
-from kg.store import new_build, open_read_only
+from kg.export import (
+    FORMATS,
+    SUMS,
+    VOID_FILE,
+    classify,
+    export_dumps,
+    publish,
+    release_of,
+    stage_dumps,
+)
+from kg.store import build_info, current_build, new_build, open_read_only
 from kg.void import validate_void
 
 BASE = "https://w3id.org/dispute-kg/"
@@ -234,6 +243,22 @@ def test_two_exports_are_byte_identical(store: Path, dumps: Path, tmp_path: Path
     export_dumps(store, again)
     first = {p.name: p.read_bytes() for p in sorted(dumps.iterdir())}
     second = {p.name: p.read_bytes() for p in sorted(again.iterdir())}
+    assert first.keys() == second.keys()
+    for name in first:
+        assert first[name] == second[name], name
+
+
+def test_dumps_of_the_dataset_in_memory_equal_the_stores(store: Path, dumps: Path,
+                                                        tmp_path: Path) -> None:
+    """`kg build` renders the dumps from its in-memory dataset: the bytes must be the store's."""
+    memory = ox.Store()
+    memory.bulk_extend(store_quads(store))
+    out = tmp_path / "from-memory"
+    staged = stage_dumps(release_of(memory, build_info(store)), out)
+    assert not any(p for p in out.iterdir() if not p.name.startswith("."))  # nothing visible yet
+    publish(staged, current_build(store).name)
+    first = {p.name: p.read_bytes() for p in sorted(dumps.iterdir())}
+    second = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
     assert first.keys() == second.keys()
     for name in first:
         assert first[name] == second[name], name

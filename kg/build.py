@@ -144,9 +144,7 @@ def build(seeds: Path, store: Path, base: str = DEFAULT_BASE, shacl: bool | str 
         with kgstore.new_build(store, info) as directory:
             with report.step("load", progress):
                 target = ox.Store(str(directory))
-                # one N-Quads buffer parsed by the bulk loader: no Python object per quad
-                target.bulk_load(dataset.dump(format=ox.RdfFormat.N_QUADS),
-                                 format=ox.RdfFormat.N_QUADS)
+                target.bulk_extend(report.quads)
                 target.optimize()
                 target.flush()
                 del target

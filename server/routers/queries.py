@@ -22,6 +22,7 @@ from server.data import settings_of
 from server.errors import error_response, outcome_error
 from server.iris import prefixes
 from server.result_table import table
+from server.routers.sparql import answer
 from server.saved_openapi import paging_params, twin_extensions
 from server.service_description import endpoint_url
 from server.sparql_examples import EXAMPLE_PREFIXES, example_triples
@@ -183,8 +184,7 @@ async def saved_query(request: Request, name: str) -> Response:
         return outcome_error(outcome, request.app.state.backend.retry_after(
             settings_of(request).timeout))
     headers = with_nav(headers, page_links(request.url.path, items, page, more))
-    return Response(outcome.body, media_type=protocol.BY_NAME[fmt].content_type,
-                    headers={**headers, "Cache-Control": "no-cache"})
+    return answer(outcome, {**headers, "Cache-Control": "no-cache"})
 
 
 async def _page(request: Request, q: SavedQuery, values: dict[str, str],

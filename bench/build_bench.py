@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -81,6 +82,12 @@ def _child(seeds: str, store: str, shacl: str, dumps: bool) -> None:
     }))
 
 
+def _not_finished(size: str, stderr: str, reason: str, **extra: float | None) -> dict:
+    steps = [ln for ln in stderr.splitlines() if ln.startswith("step ")]
+    return {"size": size, "dnf": True, "reason": reason, **extra,
+            "last_step": steps[-1] if steps else "validate", "steps": steps}
+
+
 def run_build(size: str, shacl: str, dumps: bool = True, timeout: float | None = None,
               stores: Path = WORK / "stores") -> dict:
     seeds, store = corpus(size), store_for(size, stores)
@@ -93,9 +100,15 @@ def run_build(size: str, shacl: str, dumps: bool = True, timeout: float | None =
                               timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-        steps = [ln for ln in err.splitlines() if ln.startswith("step ")]
-        return {"size": size, "dnf": True, "killed_after_s": timeout,
-                "last_step": steps[-1] if steps else "validate", "steps": steps}
+        return _not_finished(size, err, f"stopped after {timeout:.0f} s",
+                             killed_after_s=timeout)
+    if proc.returncode < 0:
+        # killed by a signal, most likely the kernel's OOM killer (SIGKILL) on a large size:
+        # a measurement to report, not a reason to lose the other sizes' results
+        name = signal.Signals(-proc.returncode).name
+        hint = " (out of memory?)" if name == "SIGKILL" else ""
+        return _not_finished(size, proc.stderr, f"killed by {name}{hint} after "
+                             f"{time.perf_counter() - t0:.0f} s")
     if proc.returncode != 0:
         raise RuntimeError(f"build of {size} failed:\n{proc.stderr[-4000:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -176,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2))
         if r.get("dnf"):
-            print(f"[build] {size}: NOT FINISHED after {args.timeout:.0f} s ({r['last_step']})",
+            print(f"[build] {size}: NOT FINISHED, {r['reason']} ({r['last_step']})",
                   file=sys.stderr)
             continue
         t = r["timings"]

@@ -79,6 +79,11 @@ def _shacl_cell(r: dict) -> str:
     return summary.removeprefix("SHACL ")
 
 
+def _dnf_reason(r: dict) -> str:
+    """Why a build did not finish (older results only recorded the timeout)."""
+    return r.get("reason") or f"stopped after {r['killed_after_s']:.0f} s"
+
+
 def build_section(b: dict | None) -> list[str]:
     if not b:
         return ["(no build results)"]
@@ -89,7 +94,7 @@ def build_section(b: dict | None) -> list[str]:
         if r.get("dnf"):
             marks = "; ".join(m.removeprefix("step ") for m in r.get("steps", []))
             out.append(f"| {r.get('label', r['size'])} | {r.get('articles', '—')} | — | — | "
-                       f"not finished: stopped after {r['killed_after_s']:.0f} s "
+                       f"not finished: {_dnf_reason(r)} "
                        f"(steps started: {marks or r['last_step']}) ||||||||||")
             continue
         t = r["timings"]
@@ -110,7 +115,7 @@ def build_section(b: dict | None) -> list[str]:
     for one_m in (r for r in b["builds"] if r["size"] == "1m"):
         ok = not one_m.get("dnf") and one_m["wall_s"] <= 60
         if one_m.get("dnf"):
-            fig = f"not finished in {one_m['killed_after_s']:.0f} s"
+            fig = f"not finished: {_dnf_reason(one_m)}"
         else:
             t = one_m["timings"]
             fig = (f"{one_m['wall_s']:.1f} s wall; its steps without SHACL and export sum to "

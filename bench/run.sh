@@ -10,8 +10,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
-SIZES="seed,100k,1m"; [ "${1:-}" = "--full" ] && SIZES="$SIZES,10m"
-BUILD_TIMEOUT="${BUILD_TIMEOUT:-900}"
+SIZES="seed,100k,1m"; TIMEOUT=900
+# a build past BUILD_TIMEOUT seconds is stopped and reported as not finished
+if [ "${1:-}" = "--full" ]; then SIZES="$SIZES,10m"; TIMEOUT=3600; fi
+BUILD_TIMEOUT="${BUILD_TIMEOUT:-$TIMEOUT}"
 DURATION="${DURATION:-3}"
 bash scripts/setup.sh
 mkdir -p bench/work bench/results

@@ -27,7 +27,7 @@ pip_install() {  # venv, packages...
   fi
 }
 pip_install bench/work/venv-oxigraph oxigraph
-pip_install bench/work/peers rdflib-endpoint matplotlib
+pip_install bench/work/peers "rdflib-endpoint[cli]" matplotlib  # [cli]: its command needs click, uvicorn
 # the previous run's endpoint figures become the "before" of the report's change table
 if compgen -G "bench/work/endpoint-*.json" >/dev/null; then
   rm -rf bench/work/prev && mkdir -p bench/work/prev && cp bench/work/endpoint-*.json bench/work/prev/

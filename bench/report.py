@@ -53,8 +53,10 @@ def machine() -> list[str]:
             f"- peers: {oxi or 'oxigraph ?'}; {peers}",
             "- the load generator (Python, 2 processes × threads, http.client keep-alive) runs "
             "on the same 2 cores as the server it measures: every server figure is depressed "
-            "by it, the fast servers (oxigraph) most; other engineers' test runs shared the "
-            "machine."]
+            "by it, the fast servers (oxigraph) most. Nothing else on the machine is stopped "
+            "for the run; the guard-parse column of each \"where the time goes\" table (pure "
+            "Python, the same work in every run) shows how fast the CPU was compared with "
+            "other runs."]
 
 
 def fmt(v: float | None, digits: int = 1) -> str:

@@ -86,6 +86,15 @@ def _dnf_reason(r: dict) -> str:
     return r.get("reason") or f"stopped after {r['killed_after_s']:.0f} s"
 
 
+def _rss_note(r: dict) -> str:
+    """How the soak's end RSS was taken (older results counted runaway samples too)."""
+    if "rss_end_with_runaways_mb" not in r:
+        return ""
+    return (f"; the end is the median of the last 10 samples with no runaway in flight, "
+            f"{fmt(r['rss_end_with_runaways_mb'], 0)} MB counting every sample; peak "
+            f"{fmt(r['rss_max_mb'], 0)} MB")
+
+
 def build_section(b: dict | None) -> list[str]:
     if not b:
         return ["(no build results)"]
@@ -374,7 +383,7 @@ def main() -> int:
                    f"{fmt(r['runaway_elapsed_max_s'])} s); p99 quiet {fmt(r['quiet_p99_ms'])} ms"
                    f", during runaways {fmt(r['during_runaway_p99_ms'])} ms; RSS "
                    f"{fmt(r['rss_start_mb'], 0)} → {fmt(r['rss_end_mb'], 0)} MB "
-                   f"({100 * r['rss_growth']:+.1f} %).", "",
+                   f"({100 * r['rss_growth']:+.1f} %{_rss_note(r)}).", "",
                    *[f"- {'ok' if v else '**FAILED**'}: {k}" for k, v in r["checks"].items()],
                    ""]
     for s, r in fault.items():

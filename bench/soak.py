@@ -60,7 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     samples: list[tuple[float, float, int]] = []  # (start, latency, status)
     failures: dict[str, int] = {}
     runaways: list[dict] = []
-    rss: list[tuple[float, float]] = []
+    # (seconds since start, RSS of the server's process tree, a runaway in flight): a runaway
+    # grows its worker by ~260 MB until it is killed, and that is not growth of the server
+    rss: list[tuple[float, float, bool]] = []
+    in_flight = threading.Event()
 
     def client(k: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
@@ -85,11 +88,14 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.2)
         while time.monotonic() < end - args.timeout - 3:
             t0 = time.monotonic()
+            in_flight.set()
             try:
                 status, _ = request(srv, RUNAWAY, timeout=args.timeout + 30)
             except (OSError, http.client.HTTPException) as exc:
                 status = -1
                 failures["runaway " + type(exc).__name__] = 1
+            finally:
+                in_flight.clear()
             elapsed = time.monotonic() - t0
             # Killed at the deadline, or refused as busy before it ever ran: either way it
             # stopped costing CPU on time.
@@ -101,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def sampler() -> None:
         while time.monotonic() < end:
-            rss.append((time.monotonic() - t_start, tree_rss_mb(srv.proc.pid)))
+            busy_now = in_flight.is_set()
+            rss.append((time.monotonic() - t_start, tree_rss_mb(srv.proc.pid),
+                        busy_now or in_flight.is_set()))
             time.sleep(1.0)
 
     threads = [threading.Thread(target=client, args=(k,)) for k in range(args.concurrency)]
@@ -124,10 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     windows = [(r["start"], r["start"] + r["elapsed"]) for r in runaways]
     during = [lat for t0, lat, st in ok if t0 >= quiet_end
               and any(a <= t0 <= b for a, b in windows)]
-    warm = [m for t, m in rss if t >= args.quiet / 2][:10]
-    last = [m for _, m in rss][-10:]
+    warm = [m for t, m, _ in rss if t >= args.quiet / 2][:10]
+    last = [m for t, m, running in rss if not running and t >= args.quiet][-10:]
     rss_start = statistics.median(warm) if warm else 0.0
     rss_end = statistics.median(last) if last else 0.0
+    with_runaways = statistics.median([m for _, m, _ in rss][-10:]) if rss else 0.0
     growth = (rss_end - rss_start) / rss_start if rss_start else 0.0
     quiet_p99, during_p99 = p99(quiet), p99(during)
     checks = {
@@ -150,7 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         "runaway_statuses": sorted({r["status"] for r in runaways}),
         "quiet_p99_ms": quiet_p99, "during_runaway_p99_ms": during_p99,
         "rss_start_mb": rss_start, "rss_end_mb": rss_end, "rss_growth": growth,
-        "rss_max_mb": max((m for _, m in rss), default=None),
+        "rss_max_mb": max((m for _, m, _ in rss), default=None),
+        "rss_end_with_runaways_mb": with_runaways,
+        "rss_samples_during_runaways": sum(1 for *_, running in rss if running),
+        "rss_samples": len(rss),
         "checks": checks, "verdict": "PASS" if all(checks.values()) else "FAIL",
     }
     out = WORK / f"soak-{args.size}.json"

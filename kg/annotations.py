@@ -84,6 +84,16 @@ class DateSpec(_Model):
     part_of_day: Quote | None = None
 
 
+class Drafted(_Model):
+    """How `kg draft` produced an entry: the rule that matched and its confidence (0-1).
+
+    A reviewer keeps, corrects or deletes drafted entries; the mark says which entries a person
+    has not written, so reviews can start from the least certain."""
+
+    rule: str = Field(min_length=1, description="the drafting rule that produced the entry")
+    confidence: float = Field(ge=0, le=1, description="the rule's confidence, 0 to 1")
+
+
 class Coordinates(_Model):
     """WGS84 latitude and longitude (for places with no Wikidata item, from a gazetteer)."""
 
@@ -126,6 +136,7 @@ class Entity(_Model):
     geonames: str | None = Field(default=None, pattern=r"^[0-9]+$")
     coordinates: Coordinates | None = None
     mentions: list[Quote] = Field(min_length=1)
+    drafted: Drafted | None = Field(default=None, description="set by `kg draft`")
 
 
 class Damage(_Model):
@@ -146,6 +157,7 @@ class Incident(_Model):
     destroyed: list[Slug] = []
     precedes: list[Slug] = []
     mentions: list[Quote] = Field(min_length=1)
+    drafted: Drafted | None = Field(default=None, description="set by `kg draft`")
 
 
 class ContextEvent(_Model):
@@ -163,6 +175,7 @@ class ContextEvent(_Model):
     conducted_by: list[Slug] = []
     related_incidents: list[Slug] = []
     mentions: list[Quote] = Field(min_length=1)
+    drafted: Drafted | None = Field(default=None, description="set by `kg draft`")
 
 
 class Victim(_Model):
@@ -177,6 +190,7 @@ class Victim(_Model):
     related_to: Slug | None = None
     relationship_certainty: Literal["preliminary"] | None = None
     relationship_quote: Quote | None = None
+    drafted: Drafted | None = Field(default=None, description="set by `kg draft`")
 
 
 class Figure(_Model):
@@ -191,6 +205,7 @@ class Figure(_Model):
     inclusion: Quote | None = None
     includes: list[Slug] = []
     subset_of: Slug | None = None
+    drafted: Drafted | None = Field(default=None, description="set by `kg draft`")
 
 
 class Evidence(_Model):
@@ -201,6 +216,7 @@ class Evidence(_Model):
     description: Text
     quote: Quote
     verbatim: Quote | None = None
+    drafted: Drafted | None = Field(default=None, description="set by `kg draft`")
 
 
 class Verification(_Model):
@@ -220,6 +236,7 @@ class Claim(_Model):
     about: list[Slug] = []
     medium: Slug | None = None
     mentions: list[Quote] = Field(min_length=1)
+    drafted: Drafted | None = Field(default=None, description="set by `kg draft`")
     content: Quote
     verbatim: list[Quote] = []
     perpetrator: list[Slug] = []
@@ -262,6 +279,9 @@ class ArticleMeta(_Model):
     published: dt.date
     url: str | None = None
     segmentation: Literal["lines"] = "lines"
+    invented: bool = Field(
+        default=False, description="true for a text written for the tests (tests/fixtures): "
+        "never a real article, so never in seeds/, the published dataset")
 
     @field_validator("published", mode="before")
     @classmethod

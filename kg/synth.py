@@ -409,7 +409,7 @@ def article(i: int) -> tuple[str, dict, dict, str]:
     meta = {"title": tx(f"Frappe sur {city_fr}, démenti et accusations ({out_en}, bulletin {i})",
                         f"Strike on {city_en}, denial and accusations ({out_en}, bulletin {i})"),
             "publisher": out_key, "language": "fr", "published": published.isoformat(),
-            "segmentation": "lines"}
+            "segmentation": "lines", "invented": True}
     if out_key == "bbc":
         meta["translated_from"] = "en"
     annotations = {"entities": entities, "incidents": incidents, "events": events,

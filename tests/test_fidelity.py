@@ -30,6 +30,14 @@ def test_seed_is_the_shared_article_byte_for_byte() -> None:
         assert data == shared.read_bytes()
 
 
+def test_seeds_hold_only_real_articles() -> None:
+    """seeds/ is the published dataset: no article there may be marked as invented."""
+    from kg.article import article_folders, load_article
+
+    invented = [f.name for f in article_folders(SEEDS) if load_article(f).meta.invented]
+    assert not invented, f"invented articles in seeds/: {invented}"
+
+
 def test_every_sentence_is_the_evidence_of_some_node(db: ox.Store) -> None:
     text = article_text()
     sentences = [line.strip() for line in text.split("\n") if line.strip()]

@@ -42,6 +42,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from endpoint_bench import free_port, stop_group  # noqa: E402
 
 from kg.catalogue import SavedQuery, load_catalogue  # noqa: E402
+from kg.virtuoso import PublishError, Virtuoso, publish  # noqa: E402
+from kg.virtuoso import isql as isql_run  # noqa: E402
 
 WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "results"
@@ -141,7 +143,7 @@ MaxClientConnections = 10
 CheckpointInterval = 60
 CaseMode = 2
 AllowOSCalls = 0
-DirsAllowed = ., {d}
+DirsAllowed = ., {d}, {d}/load
 NumberOfBuffers = 10000
 MaxDirtyBuffers = 6000
 [HTTPServer]
@@ -158,8 +160,8 @@ MaxQueryCostEstimationTime = 0
 """
 
 
-def start_virtuoso(dump: Path, workdir: Path) -> Proc:
-    """Virtuoso with its own ini and database in `workdir`, loaded from the N-Quads dump."""
+def start_virtuoso_empty(workdir: Path) -> tuple[Proc, Virtuoso]:
+    """An empty Virtuoso with its own ini and database in `workdir`, and how to publish to it."""
     binary = shutil.which("virtuoso-t")
     isql = shutil.which("isql-vt") or shutil.which("isql")
     if binary is None or isql is None:
@@ -167,7 +169,6 @@ def start_virtuoso(dump: Path, workdir: Path) -> Proc:
     d = workdir / "virtuoso"
     shutil.rmtree(d, ignore_errors=True)
     d.mkdir(parents=True)
-    shutil.copy(dump, d / "data.nq.gz")
     sql, http = free_port(), free_port()
     ini = d / "virtuoso.ini"
     ini.write_text(VIRTUOSO_INI.format(d=d, sql=sql, http=http))
@@ -175,17 +176,20 @@ def start_virtuoso(dump: Path, workdir: Path) -> Proc:
     proc = _spawn("virtuoso", [binary, "-f", "-c", str(ini)], log, cwd=d)
     url = f"http://127.0.0.1:{http}/sparql"
     p = _wait(Proc("virtuoso", proc, url, log), _ask_url(url))
-    # the graph IRI argument is only a fallback: N-Quads name their graphs
-    # SERVICE needs these grants for Virtuoso's anonymous SPARQL user (its SERVICE client)
-    load = (f"ld_dir('{d}', 'data.nq.gz', 'urn:dispute-kg:default'); rdf_loader_run(); "
-            'GRANT SELECT ON "DB.DBA.SPARQL_SINV_2" TO "SPARQL"; '
-            'GRANT EXECUTE ON "DB.DBA.SPARQL_SINV_IMP" TO "SPARQL"; '
-            "checkpoint; SELECT ll_state, ll_error FROM DB.DBA.load_list;")
-    out = subprocess.run([isql, f"127.0.0.1:{sql}", "dba", "dba", f"exec={load}"],
-                         capture_output=True, text=True, timeout=300)
-    if out.returncode != 0 or "NULL" not in out.stdout:
+    return p, Virtuoso(f"127.0.0.1:{sql}", url, d / "load", isql_command=Path(isql).name)
+
+
+def start_virtuoso(dump: Path, workdir: Path) -> Proc:
+    """Virtuoso loaded from the N-Quads dump by `kg publish --virtuoso`'s code."""
+    p, target = start_virtuoso_empty(workdir)
+    try:
+        # SERVICE needs these grants for Virtuoso's anonymous SPARQL user (its SERVICE client)
+        isql_run(target, 'GRANT SELECT ON "DB.DBA.SPARQL_SINV_2" TO "SPARQL"; '
+                 'GRANT EXECUTE ON "DB.DBA.SPARQL_SINV_IMP" TO "SPARQL";')
+        publish(dump, target)
+    except (PublishError, OSError):
         p.stop()
-        raise RuntimeError(f"Virtuoso load failed: {out.stdout[-2000:]} {out.stderr[-2000:]}")
+        raise
     return p
 
 

@@ -261,6 +261,45 @@ def synth(
     err.print(f"wrote {n} synthetic article(s) to {out}", highlight=False)
 
 
+@app.command()
+def publish(
+    virtuoso: Annotated[str, typer.Option(
+        "--virtuoso", help="host:port of a running Virtuoso's SQL (isql) port")],
+    sparql: Annotated[str, typer.Option(
+        "--sparql", help="that Virtuoso's SPARQL endpoint URL (the count check, and the "
+        "`kg serve --backend` line printed at the end)")],
+    load_dir: Annotated[Path, typer.Option(
+        "--load-dir", help="a folder that Virtuoso may read (in its DirsAllowed): the dump is "
+        "copied there for its bulk loader")],
+    store: StoreOpt = DEFAULT_STORE,
+    user: Annotated[str, typer.Option(envvar="DISPUTE_KG_VIRTUOSO_USER")] = "dba",
+    password: Annotated[str, typer.Option(envvar="DISPUTE_KG_VIRTUOSO_PASSWORD",
+                                          help="(better given by the environment variable)")]
+    = "dba",
+) -> None:
+    """Bulk-load the build's N-Quads dump into Virtuoso, replacing the dataset's graphs there,
+    and check every graph's quad count."""
+    from kg.build import dumps_dir
+    from kg.export import ensure_dumps
+    from kg.virtuoso import PublishError, Virtuoso
+    from kg.virtuoso import publish as load
+
+    with _failures():
+        if kgstore.current_build(store) is None:
+            raise kgstore.StoreMissing(f"no store at {store}: run `kg build` first")
+        ensure_dumps(store, dumps_dir(store))
+    try:
+        done = load(dumps_dir(store) / "latest-dispute-kg.nq.gz",
+                    Virtuoso(virtuoso, sparql, load_dir, user, password))
+    except PublishError as exc:
+        err.print(f"[red]error[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    err.print(f"loaded {done.quads} quads in {len(done.graphs)} graphs from {done.file.name} "
+              f"({done.load_seconds:.1f} s); every graph's count matches the dump",
+              highlight=False, soft_wrap=True)
+    out.print(f"kg serve --backend {sparql}", highlight=False, soft_wrap=True)
+
+
 def _register_export() -> None:
     from kg.export import export_command
 

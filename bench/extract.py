@@ -118,7 +118,8 @@ def align(gold: dict[str, list[Span]], drafted: dict[str, list[Span]]) -> dict[s
     pairs = []
     for d, dspans in drafted.items():
         for g, gspans in gold.items():
-            n = sum(1 for x in dspans for y in gspans if overlaps(x, y))
+            n = sum(min(x[1], y[1]) - max(x[0], y[0])
+                    for x in dspans for y in gspans if overlaps(x, y))
             if n:
                 pairs.append((n, d, g))
     mapping: dict[str, str] = {}
@@ -201,8 +202,8 @@ def score_article(text: str, gold: Annotations, drafted: Annotations) -> Article
         Counter((r["sent"], *v) for r in g_rows for v in r["victims"]),
         Counter((r["sent"], *v) for r in d_rows for v in r["victims"]))
     for g in g_rows:
-        match = next((d for d in d_rows if d["sent"] == g["sent"] and
-                      d["claimant"] == g["claimant"]), None)
+        same = [d for d in d_rows if d["sent"] == g["sent"] and d["claimant"] == g["claimant"]]
+        match = next((d for d in same if d["stance"] == g["stance"]), same[0] if same else None)
         if match is not None:
             result.media_accuracy.total += 1
             result.media_accuracy.right += match["medium"] == g["medium"]

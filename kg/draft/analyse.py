@@ -123,8 +123,11 @@ class SentenceReader:
 
     # --- speech acts ---------------------------------------------------------------------
     def negated(self, t: Token) -> bool:
-        window = self.doc[max(0, t.i - 8):t.i]
-        return any(w.lower_ in NE for w in window) and any(w.lower_ in NEGATIONS for w in window)
+        """ne … pas around a verb: "n'a pas commenté", "ne répondrait pas"."""
+        before = self.doc[max(0, t.i - 8):t.i]
+        around = self.doc[max(0, t.i - 8):t.i + 3]
+        return any(w.lower_ in NE for w in before) and any(
+            w.lower_ in NEGATIONS for w in around)
 
     def reflexive(self, t: Token) -> bool:
         return any(c.lower_ in ("s'", "s’", "se") and c.dep_.startswith("expl")
@@ -154,7 +157,7 @@ class SentenceReader:
             return None
         for c in t.children:
             if c.i > t.i and c.dep_ in ("obj", "nsubj", "obl:mod", "obl:arg", "appos") and \
-                    c.pos_ in ("NOUN", "PROPN") and not any(
+                    c.pos_ in ("NOUN", "PROPN") and c.lower_ not in DATE_WORDS and not any(
                         g.dep_ == "case" for g in c.children):
                 return c
         return None
@@ -211,8 +214,8 @@ class SentenceReader:
         "cité par", a relative clause or a closing quote."""
         doc = self.doc
         left, right = head.left_edge.i, head.right_edge.i
-        while left < head.i and (doc[left].is_punct or doc[left].lower_ in (
-                "selon", "d'", "d’", "après")):
+        while left < head.i and (doc[left].is_punct or doc[left].pos_ == "ADP" or
+                                 doc[left].lower_ in ("selon", "d'", "d’", "après")):
             left += 1
         end = head.i
         i = head.i + 1
@@ -252,9 +255,9 @@ class SentenceReader:
                 if owner is not None:
                     owner.stance = act.stance
                     continue
-            subj = self.subject(t)
-            if subj is None and not any(c.dep_ == "expl:subj" for c in t.children):
-                subj = self.inverted(t)
+            subj = None if any(c.dep_ == "expl:subj" for c in t.children) else self.inverted(t)
+            if subj is None:
+                subj = self.subject(t)
             if subj is None:
                 expl = next((c for c in t.children if c.dep_ == "expl:subj" and
                              c.lower_.lstrip("-") in self.pronouns()), None)
@@ -267,6 +270,8 @@ class SentenceReader:
                     act.rule = "speech-participle"
                 else:
                     continue  # "a déclaré avoir ouvert une enquête": ouvrir is no act
+            elif lemma(subj) in self.not_speakers():
+                continue  # "les premières informations suggérant que …"
             elif subj.pos_ == "PRON":
                 if subj.lower_ not in self.pronouns():
                     continue
@@ -285,6 +290,9 @@ class SentenceReader:
         _ = doc
         return kept
 
+    def not_speakers(self) -> set[str]:
+        return set(self.lex.speech.get("not_sources", []))
+
     def pronouns(self) -> set[str]:
         return set(self.lex.speech.get("continuation_pronouns", []))
 
@@ -300,7 +308,7 @@ class SentenceReader:
         return left, right
 
     def verb_content(self, act: Act) -> tuple[int, int] | None:
-        _doc, t = self.doc, act.head
+        doc, t = self.doc, act.head
         parts = [c for c in t.children if c.dep_ in ("ccomp", "xcomp")]
         if lemma(t) in ("accuser", "qualifier"):
             parts += [c for c in t.children if c.dep_ in ("obj", "obl:arg", "obl:mod")
@@ -309,6 +317,9 @@ class SentenceReader:
             left = min(p.left_edge.i for p in parts)
             right = max(p.right_edge.i for p in parts)
             return self.trim(left, right)
+        que = next((w for w in doc[t.i + 1:t.i + 7] if w.lower_ in ("que", "qu'", "qu’")), None)
+        if que is not None:  # the parser lost the clause: "a déclaré sur Telegram que …"
+            return self.trim(que.i + 1, len(doc) - 1)
         if t.i > 2 and (t.dep_ in ("parataxis", "conj") or act.speaker and act.speaker[0] > t.i):
             aux_left = min([c.i for c in t.children if c.dep_.startswith("aux")] + [t.i])
             return self.trim(0, aux_left - 1)
@@ -424,6 +435,9 @@ class SentenceReader:
 
     def verb_kind(self, t: Token) -> str | None:
         verbs = self.lex.figures["kinds"]["verbs"]
+        low = t.lower_
+        if low.endswith("ant") and low[:-3] + "er" in verbs:  # "blessant" tagged as a noun
+            return str(verbs[low[:-3] + "er"])
         if t.pos_ not in ("VERB", "ADJ", "AUX"):
             return None
         kind = verbs.get(lemma(t))
@@ -483,7 +497,7 @@ class SentenceReader:
             if noun is None and verb is None and self.noun_kind(w) and w.pos_ in (
                     "NOUN", "ADJ", "VERB") and self.requires_ok(lemma(w)):
                 noun = (str(self.noun_kind(w)), i)
-            vk = self.verb_kind(w) if w.pos_ in ("VERB", "ADJ") else None
+            vk = self.verb_kind(w)
             if vk and verb is None and w.i != (noun[1] if noun else -1) and (
                     vk != "body-recovered" or noun):
                 verb = (vk, i)

@@ -269,11 +269,15 @@ class Drafter:
         known = self.corpus.entity(text) or (self.corpus.entity(role) if role else None)
         if known is not None:
             return self.entity(known.id, known.kind, known.label.fr, "entity-corpus", 0.85)
-        label = re.sub(r"^(?:le|la|les|l['’])\s*", "", text.strip(), flags=re.IGNORECASE)
+        label = re.sub(r"^(?:les|le|la|des|du|un|une)\s+|^l['’]\s*", "", text.strip(),
+                       flags=re.IGNORECASE)
         label = label.strip(" ,")
         for ent in self.draft.entities.values():
             if normalize(ent.label_fr) == normalize(label):
                 return ent
+            if kind == "person" and ent.kind == "person" and \
+                    normalize(ent.label_fr).split()[-1:] == normalize(label).split()[-1:]:
+                return ent  # "M. Zelensky" after "Volodymyr Zelensky"
         key = slugify(label)
         if key in self.draft.entities and normalize(self.draft.entities[key].label_fr) != \
                 normalize(label):
@@ -326,11 +330,16 @@ class Drafter:
                         label, start = f"{noun.text} de {ent.text}", noun.i
                 elif head in place_nouns:
                     kind = place_nouns[head]
-                elif head in states or normalize(ent.text) in states:
-                    meta = states.get(head) or states[normalize(ent.text)]
+                elif head in states or ent.text.lower() in states:
+                    meta = states.get(head) or states[ent.text.lower()]
                     if meta.get("metonymy"):
                         continue
-                    kind, label = "state", meta["label"]
+                    state = self.state(head if head in states else ent.text.lower())
+                    if state is not None:
+                        span = self.tok_span(s, start, ent.end - 1)
+                        state.mention(span)
+                        self.place_of[span] = state.id
+                    continue
                 span = self.tok_span(s, start, ent.end - 1)
                 e = self.named(label, kind, "entity-place", 0.6)
                 e.mention(span)
@@ -437,6 +446,9 @@ class Drafter:
         sent_span = self.draft.sentences[s.index]
         claims: list[tuple[Act | None, ClaimDraft]] = []
         facts = bool(s.figures or s.victims or s.events)
+        fact_words = set(self.lex.events.get("facts", []))
+        relays = bool(s.figures or s.victims or s.reader.skips) or any(
+            lemma(w) in fact_words for w in doc)
         for act in s.acts:
             claimant, attribution, continues = self.claimant(s, act, claims)
             if claimant is None:
@@ -445,7 +457,9 @@ class Drafter:
             if act.participle_of is not None:
                 stance = act.stance
             if stance == "neutral":
-                stance = "reports" if facts else "asserts"
+                stance = "reports" if relays else "asserts"
+            elif stance == "asserts" and self.holds_toll(s, act):
+                stance = "reports"  # "…, tuant deux personnes, a affirmé le parquet"
             content = act.content
             if content is not None and stance in ("asserts", "reports") and \
                     self.negated_content(s, content):
@@ -483,6 +497,15 @@ class Drafter:
             self.draft.claims.append(claim)
             self.last_claim = claim
         _ = doc
+
+    @staticmethod
+    def holds_toll(s: _Sentence, act: Act) -> bool:
+        """Whether the act's content holds a figure or a victim (a toll is reported)."""
+        if act.content is None:
+            return False
+        a, b = act.content
+        return any(a <= f.start and f.end <= b for f in s.figures) or any(
+            a <= v.start and v.end <= b for v in s.victims)
 
     def accused(self, s: _Sentence, act: Act, claim: ClaimDraft) -> None:
         """"X a accusé Y de …": Y is accused; the perpetrator too when the charge is an attack."""
@@ -573,7 +596,7 @@ class Drafter:
                 names = [ent.label_fr, ent.role or ""] + [self.words(sp) for sp in ent.spans]
                 if head_word == "responsable" and ent.kind == "person":
                     return ent
-                if any(head_word in normalize(n).split() for n in names):
+                if any(normalize(head_word) in normalize(n).split() for n in names):
                     return ent
         state = self.lex.actors["states"].get(head_word) or \
             self.lex.actors["states"].get(head.lower_)

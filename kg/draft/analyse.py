@@ -158,7 +158,8 @@ class SentenceReader:
         for c in t.children:
             if c.i > t.i and c.dep_ in ("obj", "nsubj", "obl:mod", "obl:arg", "appos") and \
                     c.pos_ in ("NOUN", "PROPN") and c.lower_ not in DATE_WORDS and not any(
-                        g.dep_ == "case" for g in c.children):
+                        g.dep_ == "case" for g in c.children) and (
+                        c.pos_ == "PROPN" or lemma(c) in self.lex.actors["kinds"]):
                 return c
         return None
 
@@ -281,7 +282,10 @@ class SentenceReader:
                 act.speaker = self.speaker_span(t, subj)
             if act.continuation:
                 act.rule = "continuation"
-            act.relative = t.dep_ == "acl:relcl"
+            mark = next((c for c in t.children if c.dep_ == "mark"), None)
+            act.relative = t.dep_ == "acl:relcl" or (
+                t.dep_ == "ccomp" and mark is not None and mark.lower_ == "que" and
+                mark.i > 0 and doc[mark.i - 1].lower_ == ",")
             act.content = self.verb_content(act)
             if act.speaker is not None and act.content is not None and \
                     act.content[0] <= act.speaker[0] <= act.content[1]:
@@ -687,7 +691,7 @@ class SentenceReader:
                     start = next(w.i for w in doc[max(0, t.i - 3):t.i] if w.lower_ == "sur")
                     out.append(MediumFound("online-service", svc["id"], start, t.i))
             if lemma(t) in lex["statements"] and t.i > 1 and (
-                    doc[t.i - 2].lower_ in ("dans", "lors", "par") or
+                    doc[t.i - 2].lower_ in ("dans", "lors", "par", "après", "selon") or
                     (doc[t.i - 1].lower_ in ("la", "l'") and doc[t.i - 2].lower_ == "à")):
                 start = t.i - 2
                 if not any(m.start <= t.i <= m.end for m in out):

@@ -123,6 +123,7 @@ class ClaimDraft:
     medium: str | None = None
     about: list[str] = field(default_factory=list)
     continues: str | None = None
+    elaborates: str | None = None
     perpetrator: list[str] = field(default_factory=list)
     event_type: list[str] = field(default_factory=list)
     accused: list[str] = field(default_factory=list)
@@ -456,6 +457,8 @@ class Drafter:
             stance = act.stance
             if act.participle_of is not None:
                 stance = act.stance
+            if stance == "neutral" and self.future(s, act):
+                stance = "announces"  # "selon X, une quinzaine de pays devraient participer"
             if stance == "neutral":
                 stance = "reports" if relays else "asserts"
             elif stance == "asserts" and self.holds_toll(s, act):
@@ -478,7 +481,13 @@ class Drafter:
                 self.accused(s, act, claim)
             claims.append((act, claim))
         relative = [a for a, _ in claims if a is not None and a.relative]
-        if (not claims or relative) and facts and self.publisher is not None:
+        if not claims and s.figures and (earlier := self.restated(s)) is not None:
+            body = self.sentence_body(sent_span)
+            claim = ClaimDraft(self.unique_id(f"{earlier.claimant}-{earlier.stance}"),
+                               earlier.claimant, earlier.stance, "contextual", s.index,
+                               sent_span, body, "elaboration", 0.55, elaborates=earlier.id)
+            claims.append((None, claim))
+        elif (not claims or relative) and facts and self.publisher is not None:
             end = sent_span[1]
             if relative:
                 first = relative[0].head.left_edge.i
@@ -494,9 +503,37 @@ class Drafter:
         self.attach_media(s, claims)
         self.attach_facts(s, claims)
         for _act, claim in claims:
+            if claim.continues and claim.medium is None:
+                continued = next(c for c in self.draft.claims if c.id == claim.continues)
+                claim.medium = continued.medium  # "Elle a ajouté": the same statement
             self.draft.claims.append(claim)
             self.last_claim = claim
         _ = doc
+
+    def restated(self, s: _Sentence) -> ClaimDraft | None:
+        """An earlier claim whose figure this unattributed sentence restates ("Sur les 28
+        blessés, …" after "environ 28 autres blessées, ont indiqué des responsables")."""
+        publisher = self.publisher.id if self.publisher else None
+        for f in s.figures:
+            for c in reversed(self.draft.claims):
+                if c.claimant != publisher and any(
+                        (g.kind, g.count) == (f.kind, f.count) for g in c.figures):
+                    return c
+        return None
+
+    @staticmethod
+    def future(s: _Sentence, act: Act) -> bool:
+        """Whether the act's content speaks of the future ("devraient participer", "se
+        tiendront"): what a source says will happen is announced."""
+        if act.content is None:
+            return False
+        a, b = act.content
+        for w in s.doc[a:b + 1]:
+            if "Fut" in w.morph.get("Tense"):
+                return True
+            if lemma(w) == "devoir" and "Cnd" in w.morph.get("Mood"):
+                return True
+        return False
 
     @staticmethod
     def holds_toll(s: _Sentence, act: Act) -> bool:
@@ -658,6 +695,18 @@ class Drafter:
                     if any(m.start() < y and x < m.end() for (x, y), _, _ in found):
                         continue
                     ent = self.outlet(outlet)
+                    ent.mention((m.start(), m.end()))
+                    found.append(((m.start(), m.end()), ent, text[a:m.start()]))
+        for known in self.corpus.entities.values():
+            if known.kind != "media-outlet" or (self.publisher and known.id == self.publisher.id):
+                continue
+            for name in (known.label.fr, *known.alt_labels.fr):
+                words = [w for w in re.split(r"[\s\-]+", name) if w]
+                for m in self.outlet_pattern(words).finditer(text, a, b):
+                    if any(m.start() < y and x < m.end() for (x, y), _, _ in found):
+                        continue
+                    ent = self.entity(known.id, "media-outlet", known.label.fr, "entity-corpus",
+                                      0.85)
                     ent.mention((m.start(), m.end()))
                     found.append(((m.start(), m.end()), ent, text[a:m.start()]))
         for m in re.finditer(r"l['’]agence\s+((?:[A-ZÀ-Ý][\w\-]*\s?)+)", text[a:b]):

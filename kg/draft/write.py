@@ -104,6 +104,8 @@ class Writer:
             out["attribution"] = c.attribution
         if c.continues:
             out["continues"] = c.continues
+        if c.elaborates:
+            out["elaborates"] = c.elaborates
         if c.about:
             out["about"] = c.about
         if c.medium:

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
-from kg.annotations import ArticleMeta, Claim, Figure
+from kg.annotations import ACTOR_KINDS, ArticleMeta, Claim, Figure
 from kg.article import sentences_by_line
 from kg.dates import MONTHS_FR, DateError, resolve
 from kg.draft.analyse import (
@@ -379,6 +379,12 @@ class Drafter:
                                 if k[0] <= pspan[0] and pspan[1] <= k[1]), None)
                     if pid:
                         place_ids.append(pid)
+                if not place_ids and main is None:
+                    # "Une frappe russe a tué deux personnes à Kharkiv": the clause's place
+                    place_ids = [v for (a, b), v in sorted(self.place_of.items())
+                                 if self.draft.sentences[s.index][0] <= a <
+                                 self.draft.sentences[s.index][1] and
+                                 self.draft.entities[v].kind != "state"][:1]
                 place = place_ids[0] if place_ids else None
                 if place is None or (main is not None and main.place == place):
                     if main is None:
@@ -655,7 +661,12 @@ class Drafter:
             kind = "organization" if head.pos_ == "PROPN" else "collective"
         if kind == "person" and head.morph.get("Number") == ["Plur"]:
             kind = "collective"
-        return self.named(text, kind, "entity-source", 0.6)
+        ent = self.named(text, kind, "entity-source", 0.6)
+        if ent.kind not in ACTOR_KINDS:
+            if "corpus" in ent.rule:
+                return None  # a place of the corpus cannot speak
+            ent.kind = kind  # the NER took a source for a place ("Le Kremlin")
+        return ent
 
     def titled(self, doc: Any, start: int) -> bool:
         """Whether the words before token `start` are a person's title, directly or with a

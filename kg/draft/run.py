@@ -16,7 +16,7 @@ from kg.draft.lexicon import lexicon
 from kg.draft.nlp import french
 from kg.draft.write import to_yaml
 
-DRAFT_FILE = "annotations.draft.yaml"
+from kg.draft.review import DRAFT_FILE  # noqa: E402 - one name for the file
 ANNOTATIONS_FILE = "annotations.yaml"
 
 

@@ -16,7 +16,6 @@ from kg.annotations import (
     load_model,
 )
 
-
 DRAFT_FILE = "annotations.draft.yaml"  # written by `kg draft`, never built (see kg.draft)
 
 

@@ -14,9 +14,9 @@ from kg.draft.corpus import Corpus, load_corpus
 from kg.draft.extract import Draft, Drafter
 from kg.draft.lexicon import lexicon
 from kg.draft.nlp import french
+from kg.draft.review import DRAFT_FILE
 from kg.draft.write import to_yaml
 
-from kg.draft.review import DRAFT_FILE  # noqa: E402 - one name for the file
 ANNOTATIONS_FILE = "annotations.yaml"
 
 

@@ -140,10 +140,12 @@ class SentenceReader:
         for _ in range(climb + 1):
             if any(c.dep_ == "expl:subj" for c in node.children):
                 return None
-            for c in node.children:
+            kids = list(node.children)
+            kids += [g for c in kids if c.dep_ == "cop" for g in c.children]  # "n'est pas en
+            for c in kids:                                                      # mesure de"
                 if c.dep_ in SUBJECTS:
                     return c
-            if node.head is node or node.dep_ not in ("xcomp", "conj"):
+            if node.head is node or node.dep_ not in ("xcomp", "conj", "acl"):
                 return None
             node = node.head
         return None
@@ -170,11 +172,13 @@ class SentenceReader:
         phrases = lex.speech.get("phrases", [])
         for t in doc:
             lem = lemma(t)
-            if t.pos_ not in ("VERB", "AUX", "NOUN") or t.dep_ == "acl":
+            if t.pos_ not in ("VERB", "AUX", "NOUN"):
                 continue
             if lem in negated_lex and t.pos_ == "VERB" and self.negated(t):
                 found.append(Act(t, negated_lex[lem], "negated-verb"))
                 continue
+            if t.dep_ == "acl":
+                continue  # "les informations faisant état d'une attaque": not a speech act
             phrase = next((p for p in phrases if p["verb"] == lem and any(
                 lemma(w) == p["with"] for w in doc[t.i + 1:t.i + 5])), None)
             if phrase and t.pos_ == "VERB":
@@ -322,12 +326,25 @@ class SentenceReader:
             right = max(p.right_edge.i for p in parts)
             return self.trim(left, right)
         que = next((w for w in doc[t.i + 1:t.i + 7] if w.lower_ in ("que", "qu'", "qu’")), None)
-        if que is not None:  # the parser lost the clause: "a déclaré sur Telegram que …"
+        # the parser lost the clause: "a déclaré sur Telegram que …"
+        if que is not None and not any(w.pos_ == "VERB" for w in doc[t.i + 1:que.i]):
             return self.trim(que.i + 1, len(doc) - 1)
+        obj = next((c for c in t.children if c.dep_ == "obj" and c.i > t.i), None)
+        if obj is not None and not (act.speaker and act.speaker[0] > t.i):
+            aux_left = min([c.i for c in t.children if c.dep_.startswith("aux")] + [t.i])
+            return self.trim(aux_left, self.cut(obj))  # "a démenti toute frappe"
         if t.i > 2 and (t.dep_ in ("parataxis", "conj") or act.speaker and act.speaker[0] > t.i):
             aux_left = min([c.i for c in t.children if c.dep_.startswith("aux")] + [t.i])
             return self.trim(0, aux_left - 1)
         return None
+
+    def cut(self, head: Token) -> int:
+        """The last token of a phrase, before a comma that starts another clause."""
+        doc = self.doc
+        for i in range(head.i + 1, head.right_edge.i + 1):
+            if doc[i].lower_ == ",":
+                return i - 1
+        return int(head.right_edge.i)
 
     def source_content(self, act: Act) -> tuple[int, int] | None:
         doc = self.doc
@@ -373,7 +390,8 @@ class SentenceReader:
                     nxt.pos_ == "NOUN":
                 return 1, i, i
             return None
-        if t.pos_ in ("NUM", "PRON", "DET", "ADJ", "NOUN") and t.is_alpha:
+        if t.pos_ in ("NUM", "PRON", "DET", "ADJ", "NOUN", "PROPN") and (
+                t.is_alpha or "-" in t.text):
             j = i
             while j + 1 < len(doc) and self.word_number(doc[j + 1].lower_):
                 j += 1
@@ -470,7 +488,8 @@ class SentenceReader:
                                                    "the annotation format yet)"))
                 continue
             fig = FigureFound(kind, n.count, n.qualifier, start, end, rule, conf)
-            fig.inclusion = self.inclusion_after(end)
+            noun = n.end + 1 if n.end + 1 < len(doc) and doc[n.end + 1].pos_ == "NOUN" else n.end
+            fig.inclusion = self.inclusion_after(noun) or self.inclusion_after(end)
             prev = doc[n.start - 1] if n.start > 0 else None
             after = doc[n.end + 1:n.end + 3]
             fig.subset = (prev is not None and prev.lower_ == "dont") or \

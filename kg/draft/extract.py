@@ -821,13 +821,11 @@ class Drafter:
     # --- figures, victims, incidents on claims --------------------------------------------
     def owner_of(self, s: _Sentence, claims: list[tuple[Act | None, ClaimDraft]],
                  span: Span) -> ClaimDraft:
-        for _a, c in claims:
-            if c.content[0] <= span[0] and span[1] <= c.content[1] and c.attribution != \
-                    "outlet-voice":
-                return c
-        for _a, c in claims:
-            if c.content[0] <= span[0] and span[1] <= c.content[1]:
-                return c
+        """The claim whose clause holds a span: the narrowest content around it."""
+        holding = [c for _a, c in claims if c.content[0] <= span[0] and span[1] <= c.content[1]]
+        spoken = [c for c in holding if c.attribution != "outlet-voice"] or holding
+        if spoken:
+            return min(spoken, key=lambda c: c.content[1] - c.content[0])
         return claims[0][1]
 
     def attach_facts(self, s: _Sentence, claims: list[tuple[Act | None, ClaimDraft]]) -> None:

@@ -180,7 +180,7 @@ class _failures:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
         from kg.draft.nlp import ModelMissing
 
         if isinstance(exc, AnnotationErrors):
@@ -192,4 +192,3 @@ class _failures:
         if isinstance(exc, AnnotationError | ModelMissing):
             err.print(f"[red]error[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(1)
-        return False

@@ -352,9 +352,10 @@ class Drafter:
             return None
         known = self.corpus.entities.get(meta["id"])
         if known is None:
-            for ent in self.corpus.entities.values():
-                if ent.kind == "state" and normalize(ent.label.fr) == normalize(meta["label"]):
-                    known = ent
+            for candidate in self.corpus.entities.values():
+                if candidate.kind == "state" and \
+                        normalize(candidate.label.fr) == normalize(meta["label"]):
+                    known = candidate
         if known is not None:
             return self.entity(known.id, known.kind, known.label.fr, "entity-corpus", 0.85)
         qid = self.corpus.qid_by_label_en(meta.get("verified_label_en", ""))
@@ -392,11 +393,10 @@ class Drafter:
                         continue
                     target = main
                 else:
-                    target = next((i for i in self.draft.incidents if i.place == place), None)
-                    if target is None:
-                        target = self.new_incident(s, ev, place)
-                        if main is None:
-                            main = target
+                    found = next((i for i in self.draft.incidents if i.place == place), None)
+                    target = found or self.new_incident(s, ev, place)
+                    if main is None:
+                        main = target
                 target.spans.append(span)
                 self.event_incident[(s.index, ev.start)] = target
         if main is None and pending:

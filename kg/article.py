@@ -16,6 +16,8 @@ from kg.annotations import (
     load_model,
 )
 
+DRAFT_FILE = "annotations.draft.yaml"  # written by `kg draft`, never built (see kg.draft)
+
 
 @dataclass(frozen=True)
 class Article:
@@ -74,10 +76,20 @@ def load_article(folder: Path) -> Article:
         meta, _ = load_model(folder / "article.yaml", ArticleMeta)
     except AnnotationErrors as exc:
         errors += exc.errors
+    draft = folder / DRAFT_FILE
     try:
         annotations, locator = load_model(folder / "annotations.yaml", Annotations)
     except AnnotationErrors as exc:
-        errors += exc.errors
+        if not (draft.is_file() and not (folder / "annotations.yaml").is_file()):
+            errors += exc.errors
+        annotations = None
+    if draft.is_file() and (annotations is None or not any(
+            (annotations.entities, annotations.incidents, annotations.events,
+             annotations.claims))) and not any(e.file == str(draft) for e in errors):
+        errors.append(AnnotationError(
+            draft, "a draft, not accepted yet: a drafted article never builds into the "
+            f"published graph. Review it (kg draft --explain {folder}), then "
+            f"`kg draft --accept {folder}` makes it annotations.yaml"))
     if errors:
         raise AnnotationErrors(errors)
     return Article(id=folder.name, folder=folder, text=text, sha256=sha, meta=meta,

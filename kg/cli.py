@@ -309,5 +309,16 @@ def _register_export() -> None:
 _register_export()
 
 
+def _register_draft() -> None:
+    """`kg draft` and `kg new` live in kg.draft.cli (spaCy is imported only when they run)."""
+    from kg.draft.cli import draft, new
+
+    app.command("draft")(draft)
+    app.command("new")(new)
+
+
+_register_draft()
+
+
 def main() -> None:
     app()

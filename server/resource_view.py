@@ -188,19 +188,38 @@ SELECT ?m ?b ?e ?node ?len ?lfr ?lpl ?lany WHERE {{
     for span in spans.values():
         span["nodes"] = list(span["nodes"].values())
         span["id"] = f"span-{span['begin']}-{span['end']}"
-    cuts = sorted({0, len(text), *(b for b, _ in spans), *(e for _, e in spans)})
+    drafted = _drafted(request, iri, base, text)
+    cuts = sorted({0, len(text), *(b for b, _ in spans), *(e for _, e in spans),
+                   *(d["begin"] for d in drafted), *(d["end"] for d in drafted)})
     segments = []
     for x, y in zip(cuts, cuts[1:], strict=False):
         covering = [sp for (b, e), sp in spans.items() if b <= x and y <= e]
+        marks = [d["title"] for d in drafted if d["begin"] <= x and y <= d["end"]]
+        segment: dict = {"text": text[x:y], "drafted": "\n".join(marks)}
+        segments.append(segment)
         if not covering:
-            segments.append({"text": text[x:y]})
             continue
         inner = min(covering, key=lambda sp: sp["end"] - sp["begin"])
         nodes = inner["nodes"]
-        segments.append({
-            "text": text[x:y],
+        segment.update({
             "href": nodes[0].href if len(nodes) == 1 else "#" + inner["id"],
             "title": "; ".join(n.text for sp in covering for n in sp["nodes"]),
             "depth": min(len(covering), 3),
         })
-    return {"segments": segments, "spans": sorted(spans.values(), key=lambda s: s["begin"])}
+    return {"segments": segments, "spans": sorted(spans.values(), key=lambda s: s["begin"]),
+            "drafted": bool(drafted)}
+
+
+def _drafted(request: Request, iri: str, base: str, text: str) -> list[dict]:
+    """Spans of `kg draft` entries for this article (kg.draft.review), from its seeds folder."""
+    import re
+
+    from kg.annotations import SLUG
+    from kg.draft.review import drafted_spans
+    from server.data import settings_of
+
+    slug = iri.removeprefix(base + "id/article/")
+    if slug == iri or not re.fullmatch(SLUG, slug):
+        return []
+    folder = settings_of(request).seeds / slug
+    return drafted_spans(folder, text) if folder.is_dir() else []

@@ -6,14 +6,20 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import UI_ASSETS, Server
 from fixture_data import BASE, CLAIM_1
+from harness import UI_ASSETS, Server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(process_server: Server) -> Server:
+    """A real `kg serve` process: a real browser connects over TCP."""
+    return process_server
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,7 @@ from server.web.routers import discovery, disputes, dumps, linked_data, links, q
 from server.web.state import DisputeApp
 from server.workers import WorkerPool
 
+ROUTERS = (sparql, linked_data, discovery, queries, disputes, links, dumps)
 CORS_ALLOW_HEADERS = ["Accept", "Content-Type", "Accept-Charset", "Range", "If-None-Match"]
 CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Type", "Content-Length", "ETag", "Content-Range",
                        "Accept-Ranges", "Content-Disposition", "Link"]
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None) -> DisputeApp:
         max_age=3600,
     )
     errors.install(app)
-    for module in (sparql, linked_data, discovery, queries, disputes, links, dumps):
+    for module in ROUTERS:
         app.include_router(module.router)
     saved_openapi.install(app, service.catalogue)
     local = settings.local_ui_assets

@@ -2,7 +2,8 @@
 ASGI, so they cost a few dict operations):
 
 - `SecurityHeaders`: `X-Content-Type-Options: nosniff` on every response;
-- `HeadBody`: a HEAD answer carries the headers of the GET answer and no body;
+- `HeadBody`: HEAD wherever GET is served (FastAPI's GET routes answer HEAD with 405): the
+  headers of the GET answer and no body;
 - `CatchAll`: an exception nothing else answered becomes the JSON 500 of server.web.errors;
 - `CanonicalHost`: the `Host` header is never trusted. A request for a host not allowed
   (settings.allowed_hosts) is refused (421); any other is seen by the app as a request to the
@@ -45,6 +46,9 @@ class SecurityHeaders:
 
 
 class HeadBody:
+    """HEAD is answered by the route's own HEAD where it has one (the dump files, the static
+    assets: no body is read), else as the GET would be, without its body."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -52,13 +56,31 @@ class HeadBody:
         if scope["type"] != "http" or scope["method"] != "HEAD":
             await self.app(scope, receive, send)
             return
+        refused = False
 
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.body" and message.get("body"):
-                message = {**message, "body": b""}
-            await send(message)
+        async def native(message: Message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start" and message["status"] in (404, 405):
+                refused = True  # no HEAD route here (or one that shadows a GET route's path,
+                # as /dumps/{name} does /dumps/index.json): answer as GET below
+            if not refused:
+                await send(_bodiless(message))
 
-        await self.app(scope, receive, sending)
+        await self.app(scope, receive, native)
+        if refused:
+            async def nothing() -> Message:
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            async def bodiless(message: Message) -> None:
+                await send(_bodiless(message))
+
+            await self.app({**scope, "method": "GET"}, nothing, bodiless)
+
+
+def _bodiless(message: Message) -> Message:
+    if message["type"] == "http.response.body" and message.get("body"):
+        return {**message, "body": b""}
+    return message
 
 
 class CatchAll:

@@ -15,7 +15,6 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import unquote
 
-import httpx
 import pyoxigraph as ox
 import pytest
 from harness import (

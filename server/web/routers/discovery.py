@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from kg.store import StoreMissing, build_info, current_build
@@ -13,11 +13,10 @@ from server.engine.formats import RDF_DOC_FORMATS
 from server.failures import Failure
 from server.views import description, landing
 from server.web import negotiation
-from server.web.routing import router as make_router
 from server.web.state import Service
 from server.web.templating import TEMPLATES
 
-router = make_router(tags=["Discovery"])
+router = APIRouter(tags=["Discovery"])
 
 
 @router.get("/", summary="Landing page", response_class=Response)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 
 from server.failures import BadPage, NotFound
 from server.views.dispute_view import INCIDENTS_PER_PAGE, incident_list, incident_page
 from server.web.params import Lang
-from server.web.routing import router as make_router
 from server.web.state import Service
 from server.web.templating import TEMPLATES
 
-router = make_router(tags=["Dispute view"])
+router = APIRouter(tags=["Dispute view"])
 
 
 def _page_url(lang: str, page: int) -> str:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
@@ -34,10 +34,9 @@ from kg.void import DCT, LICENSE
 from server.engine.formats import HTML, Format
 from server.failures import NotFound
 from server.web import negotiation
-from server.web.routing import router as make_router
 from server.web.state import app_of
 
-router = make_router(tags=["dumps"])
+router = APIRouter(tags=["dumps"])
 LISTING_JSON = Format("json", "application/json", (), "listing")
 
 _digests: dict[tuple[str, int, int, int], str] = {}

@@ -7,7 +7,7 @@ HTML for browsers, Turtle / JSON-LD / N-Triples / RDF/XML for RDF clients, by co
 from __future__ import annotations
 
 import pyoxigraph as ox
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 
 from server.engine.formats import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format
 from server.failures import NotFound
@@ -16,11 +16,10 @@ from server.views.resource_view import resource_view
 from server.views.service import QueryService
 from server.views.sparql import query
 from server.web import negotiation
-from server.web.routing import router as make_router
 from server.web.state import Service
 from server.web.templating import TEMPLATES
 
-router = make_router(tags=["Linked Data"])
+router = APIRouter(tags=["Linked Data"])
 LD_FORMATS = (TURTLE, JSONLD, NTRIPLES, RDFXML)
 EMPTY = (b"", b"[]", b"{}")  # an empty graph in the formats above
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from server.views.link_report import link_report
 from server.web import negotiation
 from server.web.params import Lang
-from server.web.routing import router as make_router
 from server.web.state import Service
 from server.web.templating import TEMPLATES
 
-router = make_router(tags=["Wikidata links"])
+router = APIRouter(tags=["Wikidata links"])
 @router.get("/links", summary="The Wikidata link report (HTML, or JSON by Accept)")
 async def links(request: Request, lang: Lang,
                 service: Service) -> Response:

@@ -12,7 +12,7 @@ import json
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from kg.catalogue import PAGE, PAGE_SIZE, Page, PageError, ParamError, SavedQuery
@@ -27,12 +27,11 @@ from server.web import negotiation
 from server.web.errors import as_failure
 from server.web.params import single_values
 from server.web.responses import answer
-from server.web.routing import router as make_router
 from server.web.saved_openapi import paging_params, twin_extensions
 from server.web.state import Service
 from server.web.templating import TEMPLATES
 
-router = make_router(tags=["Saved queries"])
+router = APIRouter(tags=["Saved queries"])
 EXTENSIONS = {"json": "json", "csv": "csv", "tsv": "tsv", "ttl": "turtle", "jsonld": "jsonld",
               "nt": "ntriples"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from urllib.parse import parse_qsl
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 from starlette.requests import ClientDisconnect
 
 from server.engine.formats import GRAPH_FORMATS, RDF_DOC_FORMATS, RESULT_FORMATS, Format
@@ -18,10 +18,9 @@ from server.web import negotiation
 from server.web.negotiation import NotAcceptable, UnknownFormat
 from server.web.pages import render_ui
 from server.web.responses import answer
-from server.web.routing import router as make_router
 from server.web.state import Service
 
-router = make_router(tags=["SPARQL"])
+router = APIRouter(tags=["SPARQL"])
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"

@@ -33,7 +33,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 err = Console(stderr=True, emoji=False)
 # Tables keep whole values (IRIs, quotes) when the output is a pipe or a file: rich would
 # otherwise fit them to 80 columns and cut them with an ellipsis.
-out = Console(emoji=False, **({} if sys.stdout.isatty() else {"width": 1 << 16}))
+out = Console(emoji=False, width=None if sys.stdout.isatty() else 1 << 16)
 
 STEPS = ("validate", "map", "rules", "shacl", "load", "export")
 ShaclOpt = Annotated[str, typer.Option(
@@ -148,7 +148,8 @@ def query(
                                             settings.wikidata_endpoint)
         db = kgstore.open_read_only(settings.store)
         try:
-            results = db.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+            results = db.query(text, use_default_graph_as_union=True,
+                               substitutions=dict(substitutions.items()))
         except SyntaxError as exc:
             raise QueryInputError("<query>", f"SPARQL syntax: {exc}") from None
         if fmt is OutputFormat.table:
@@ -205,15 +206,19 @@ def links(settings: KgSettings,
     out.print(summary)
 
 
-def _write_serialized(results: object, fmt: OutputFormat) -> None:
+QueryResults = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+def _write_serialized(results: QueryResults, fmt: OutputFormat) -> None:
     if isinstance(results, ox.QuerySolutions | ox.QueryBoolean):
         formats = {OutputFormat.csv: ox.QueryResultsFormat.CSV,
                    OutputFormat.tsv: ox.QueryResultsFormat.TSV,
                    OutputFormat.json: ox.QueryResultsFormat.JSON}
-        sys.stdout.buffer.write(results.serialize(format=formats[fmt]))
+        data = results.serialize(format=formats[fmt])
     else:
         rdf = {OutputFormat.json: ox.RdfFormat.JSON_LD}.get(fmt, ox.RdfFormat.N_TRIPLES)
-        sys.stdout.buffer.write(results.serialize(format=rdf))
+        data = results.serialize(format=rdf)
+    sys.stdout.buffer.write(data or b"")
 
 
 def _cell(term: object) -> str:
@@ -226,7 +231,7 @@ def _cell(term: object) -> str:
     return str(term)
 
 
-def _print_table(results: object, title: str | None = None) -> None:
+def _print_table(results: QueryResults, title: str | None = None) -> None:
     if isinstance(results, ox.QueryBoolean):
         out.print("true" if bool(results) else "false")
         return

@@ -76,7 +76,7 @@ def link_report(db: ox.Store, lang: str = "en", queries: Path = QUERIES_DIR) -> 
     """The report over a store opened in this process (`kg links`)."""
     query = load_catalogue(queries)["wikidata-links"]
     results = db.query(query.query, use_default_graph_as_union=True,
-                       substitutions=query.bind({"lang": lang}))
+                       substitutions=dict(query.bind({"lang": lang}).items()))
     assert isinstance(results, ox.QuerySolutions)
     names = [v.value for v in results.variables]
     return entries({n: row[n].value for n in names if row[n] is not None} for row in results)

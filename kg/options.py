@@ -92,7 +92,7 @@ def settings_options(model: type[S], *names: str) -> Callable[[F], F]:
                 kwargs.pop(n, None)
             return command(settings, **kwargs)
 
-        del wrapper.__wrapped__  # type: ignore[attr-defined]  # Typer reads the new signature
+        del wrapper.__wrapped__  # Typer reads the new signature, not the command's
         wrapper.__signature__ = inspect.Signature([*own, *generated])  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in (*own, *generated)}
         return wrapper  # type: ignore[return-value]

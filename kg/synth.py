@@ -414,7 +414,9 @@ def article(i: int) -> tuple[str, dict, dict, str]:
         meta["translated_from"] = "en"
     annotations = {"entities": entities, "incidents": incidents, "events": events,
                    "claims": claims}
-    return folder, meta, _resolve(annotations, text), text
+    resolved = _resolve(annotations, text)
+    assert isinstance(resolved, dict)
+    return folder, meta, resolved, text
 
 
 def write(out: Path, n: int, start: int = 0) -> list[Path]:

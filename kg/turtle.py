@@ -337,9 +337,9 @@ def jsonld_chunks(default: Iterable[Group], graphs: Mapping[str, Callable[[], It
     context = _json_object([f"{_json(p)}: {_json(ns)}" for p, ns in table.prefixes.items()], 1)
     yield '{\n "@context": ' + context + ',\n "@graph": ['
     sep = _PAD[2]
-    for gid, (group, graph) in sorted(entries.items()):
+    for gid, (group, token) in sorted(entries.items()):
         yield sep
-        yield from _jsonld_entry(gid, group, graphs[graph]() if graph else None, table, 2)
+        yield from _jsonld_entry(gid, group, graphs[token]() if token else None, table, 2)
         sep = "," + _PAD[2]
     yield ("]" if sep == _PAD[2] else _PAD[1] + "]") + "\n}\n"
 

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from kg.config import ONTOLOGY_NS, PREFIXES
 from kg.turtle import RDF_TYPE, TYPE, XSD, Group, Prefixes, literal_token, write_turtle
@@ -295,7 +296,7 @@ dks:Checksum a sh:NodeShape ;
 """
 
 
-def validate_void(data: bytes | str, extra: Mapping[str, str] | None = None) -> tuple[bool, str]:
+def validate_void(data: bytes | str, extra: Mapping[str, Any] | None = None) -> tuple[bool, str]:
     """Check a VoID description against ``VOID_SHAPES``; returns (conforms, report text)."""
     import pyshacl
     import rdflib

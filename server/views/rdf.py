@@ -30,7 +30,11 @@ def lit(text: str | int, lang: str | None = None) -> ox.Literal:
 def serialize(triples: Iterable[ox.Triple], fmt: Format,
               prefixes: dict[str, str] | None = None) -> bytes:
     """Serialise triples natively, with prefixes where the format has them."""
-    kwargs = {"prefixes": prefixes or DOC_PREFIXES} if fmt.name in WITH_PREFIXES else {}
-    out = ox.serialize(list(triples), format=fmt.oxigraph(), **kwargs)
+    rdf = fmt.oxigraph()
+    assert isinstance(rdf, ox.RdfFormat), fmt
+    if fmt.name in WITH_PREFIXES:
+        out = ox.serialize(list(triples), format=rdf, prefixes=prefixes or DOC_PREFIXES)
+    else:
+        out = ox.serialize(list(triples), format=rdf)
     assert out is not None
     return out

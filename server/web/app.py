@@ -91,7 +91,7 @@ class _App(DisputeApp):
     stack."""
 
     def __init__(self, settings: Settings, service: QueryService, **kwargs: object) -> None:
-        super().__init__(settings, service, **kwargs)  # type: ignore[arg-type]
+        super().__init__(settings, service, **kwargs)
         inner: ASGIApp = self._dispatch
         self._edge: ASGIApp = SecurityHeaders(HeadBody(CatchAll(CanonicalHost(inner, settings),
                                                                 settings)))

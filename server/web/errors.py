@@ -61,7 +61,8 @@ def as_failure(exc: BaseException) -> Failure:
     if isinstance(exc, HTTPException):
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return Failure(message, status=exc.status_code,
-                       error=HTTP_CODES.get(exc.status_code, "error"), headers=exc.headers)
+                       error=HTTP_CODES.get(exc.status_code, "error"),
+                       headers=dict(exc.headers or {}))
     if isinstance(exc, RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ())[1:])

@@ -40,8 +40,8 @@ class LimitedHttpTools(HttpToolsProtocol):
 
     # phases: the deadline of the headers runs from the connection's opening (or a request's
     # first byte) to the end of the headers, the body's from there to the end of the message
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
-        super().connection_made(transport)  # type: ignore[arg-type]
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
         self._arm(self.settings.header_timeout, "the request's headers")
 
     def on_message_begin(self) -> None:

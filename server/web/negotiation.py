@@ -104,8 +104,8 @@ def charset_acceptable(accept_charset: str | None) -> bool:
             best = q
         elif name == "*":
             star = q
-    q = best if best is not None else star
-    return q is not None and q > 0
+    chosen = best if best is not None else star
+    return chosen is not None and chosen > 0
 
 
 def quality(fmt: Format, ranges: list[MediaRange]) -> float:

@@ -76,10 +76,11 @@ def operation(saved: SavedQuery) -> dict[str, Any]:
         if example is not None:
             spec["example"] = int(example) if p.type == "integer" else example
         params.append(spec)
-    for p in paging_params(saved):
-        params.append({"name": p["name"], "in": "query", "required": False,
-                       "description": p["description"], "schema": p["schema"],
-                       "example": int(p["example"]) if p["example"].isdigit() else p["example"]})
+    for paging in paging_params(saved):
+        example = paging["example"]
+        params.append({"name": paging["name"], "in": "query", "required": False,
+                       "description": paging["description"], "schema": paging["schema"],
+                       "example": int(example) if example.isdigit() else example})
     types = RESULT_TYPES if saved.kind in ("SELECT", "ASK") else GRAPH_TYPES
     content: dict[str, Any] = {t: {"schema": {"type": "string"}} for t in types}
     content[types[0]] = {"schema": {"type": "object"}}

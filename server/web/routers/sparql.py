@@ -171,7 +171,8 @@ async def sparql_answer(request: Request, service: QueryService) -> Response:
             return await _bare_get(request, service)
         raise ProtocolError(400, "missing-query", "the query parameter is missing")
     timeout = _timeout(by_name.get("timeout", []), settings.timeout)
-    fmt = (by_name.get("format") or by_name.get("output") or [None])[-1]
+    formats = by_name.get("format") or by_name.get("output")
+    fmt = formats[-1] if formats else None
     results_fmt, graph_fmt = _formats(request, fmt)
     if results_fmt is None and graph_fmt is None:
         if fmt:

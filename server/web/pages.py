@@ -29,9 +29,9 @@ CDN_INTEGRITY = {
     "yasgui.min.js": "sha384-PHnh6NwOkxapuqrOSGWoU3gL5yzpM3UyH8b61pBZa2CGVBIx3zaMRua0OjVzxTE5",
     "yasgui.min.css": "sha384-XrXS+j7Q5QPO5/8oDm3teEl9OpxieOPoG+28Qw1GpFjZcEGvZw++uYGBsSy/E3df",
 }
-PLAIN_FORMATS = (("xml", "SPARQL XML / RDF/XML (shown by the browser)"), ("json", "JSON"),
-                 ("csv", "CSV"), ("tsv", "TSV"), ("turtle", "Turtle"),
-                 ("ntriples", "N-Triples"))
+PLAIN_FORMATS = (("csv", "CSV (SELECT)"), ("tsv", "TSV (SELECT)"),
+                 ("json", "JSON (SELECT, ASK)"), ("xml", "XML (SELECT, ASK; RDF/XML: CONSTRUCT)"),
+                 ("turtle", "Turtle (CONSTRUCT)"), ("ntriples", "N-Triples (CONSTRUCT)"))
 DEFAULT_QUERY = """PREFIX dkg: <{dkg}>
 PREFIX rdfs: <{rdfs}>
 PREFIX prov: <{prov}>

@@ -25,7 +25,7 @@ QUERIES_DIR = PROJECT_ROOT / "queries"
 RULES_DIR = QUERIES_DIR / "rules"
 WIKIDATA_DIR = PROJECT_ROOT / "kg" / "data"
 
-# The kinds of resource IRI: <base>id/<kind>/<slug>. DESIGN.md §2 plus medium, evidence and rule.
+# The kinds of resource IRI: <base>id/<kind>/<slug> (ontology/README.md documents each).
 KINDS = (
     "article", "actor", "place", "incident", "claim", "figure", "victim", "event",
     "dispute", "mention", "medium", "evidence", "rule",

@@ -88,7 +88,6 @@ TARGETS = [("un hôtel", "a hotel"), ("une fête du Nouvel An", "a New Year's pa
            ("un marché", "a market"), ("un arrêt de bus", "a bus stop"),
            ("une boulangerie", "a bakery"), ("un café", "a café")]
 DAYPARTS = ["vendredi après-midi", "jeudi soir", "samedi matin", "mardi dans la nuit"]
-NUMBERS_FR = {2: "deux", 3: "trois", 4: "quatre", 5: "cinq", 6: "six", 7: "sept", 8: "huit"}
 
 
 @dataclass

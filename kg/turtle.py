@@ -350,7 +350,7 @@ def canonical_blank_nodes(quads: Sequence[tuple[str, str, str, str]]) -> dict[st
     ``quads`` are (subject, predicate, object, graph) tokens, the graph "" for the default
     graph; only quads with a blank node matter. A few rounds of colour refinement (1-WL); blank
     nodes the hashes cannot tell apart keep their relative store order. The data itself has none
-    (DESIGN §2); an ontology written with OWL lists or restrictions may.
+    (the build writes none); an ontology written with OWL lists or restrictions may.
     """
     rows = [(s, p, o, g or "DEFAULT") for s, p, o, g in quads]  # str(DefaultGraph())
     bnodes = sorted({t[2:] for q in rows for t in (q[0], q[2], q[3]) if t[0] == "_"})

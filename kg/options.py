@@ -87,7 +87,8 @@ def settings_options(model: type[S], *names: str) -> Callable[[F], F]:
                 field = str(first["loc"][0]) if first["loc"] else ""
                 hint = option_name(field, model.model_fields[field]) \
                     if field in model.model_fields else None
-                raise typer.BadParameter(first["msg"], param_hint=hint) from None
+                message = str(first["msg"]).removeprefix("Value error, ")
+                raise typer.BadParameter(message, param_hint=hint) from None
             for n in chosen:
                 kwargs.pop(n, None)
             return command(settings, **kwargs)

@@ -57,7 +57,7 @@ def _assets(value: str) -> str:
 
 def _http_url(value: str) -> str:
     if value and not re.fullmatch(_HTTP_URL, value):
-        raise ValueError(f"{value!r} is not an http(s) URL")
+        raise ValueError("not an http(s) URL")
     return value
 
 

@@ -19,14 +19,11 @@ from kg.turtle import RDF_TYPE, TYPE, XSD, Group, Prefixes, literal_token, write
 
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 IANA = "http://www.iana.org/assignments/media-types/"
-VOID = "http://rdfs.org/ns/void#"
-DCAT = "http://www.w3.org/ns/dcat#"
-DCT = "http://purl.org/dc/terms/"
+VOID, DCAT, DCT = PREFIXES["void"], PREFIXES["dcat"], PREFIXES["dcterms"]
+OWL, RDFS = PREFIXES["owl"], PREFIXES["rdfs"]
 SPDX = "http://spdx.org/rdf/terms#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 SD = "http://www.w3.org/ns/sparql-service-description#"
-OWL = "http://www.w3.org/2002/07/owl#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 VOID_PREFIXES = {**PREFIXES, "spdx": SPDX, "foaf": FOAF, "sd": SD}
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from kg.config import PREFIXES
+from kg.void import SD
 from server.engine.formats import Format
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
 DOC_PREFIXES = {**PREFIXES, "sd": SD, "formats": FORMATS}
 RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")

@@ -106,8 +106,8 @@ def seed_process(built_store: Path, standin: tuple[str, list[str]],
 def test_browser_finds_both_sides_of_kharkiv(seed_process: Server) -> None:
     seed = seed_process
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} missing: run scripts/install-browser.sh")
-    sync_api = pytest.importorskip("playwright.sync_api")
+        pytest.fail(f"{CHROMIUM} missing: run scripts/install-browser.sh")
+    from playwright import sync_api
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:

@@ -196,7 +196,7 @@ def start_virtuoso(dump: Path, workdir: Path) -> Proc:
 def start_kg(store: Path, log: Path, *extra: str) -> Proc:
     """`kg serve` on a free port (with `--backend URL` among `extra` for a remote engine)."""
     port = free_port()
-    cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "server.cli", "serve", "--store",
+    cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "server.web.cli", "serve", "--store",
            str(store), "--port", str(port), "--log-level", "warning", *extra]
     url = f"http://127.0.0.1:{port}"
     return _wait(Proc("kg", _spawn("kg", cmd, log), url, log), url + "/health")

@@ -125,7 +125,7 @@ def start(name: str, store: Path, size: str, log_dir: Path,
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISPUTE_KG_")}
     env["NO_PROXY"] = "*"
     if name == "kg":
-        cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "server.cli", "serve",
+        cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "server.web.cli", "serve",
                "--store", str(store), "--port", str(port), "--log-level", "warning",
                *(extra or [])]
         path = "/sparql"

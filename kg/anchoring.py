@@ -58,7 +58,7 @@ def nearest_match(text: str, needle: str) -> str:
 
 
 class Anchorer:
-    """Anchors quotes in one article text; caches results."""
+    """Anchors quotes in one article text."""
 
     def __init__(self, text: str) -> None:
         self.text = text

@@ -92,6 +92,8 @@ def load_article(folder: Path) -> Article:
             f"`kg draft --accept {folder}` makes it annotations.yaml"))
     if errors:
         raise AnnotationErrors(errors)
+    assert text is not None and sha is not None and meta is not None
+    assert annotations is not None and locator is not None
     return Article(id=folder.name, folder=folder, text=text, sha256=sha, meta=meta,
                    annotations=annotations, locator=locator,
                    sentences=sentences_by_line(text))

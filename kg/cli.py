@@ -1,6 +1,6 @@
 """The `kg` command: build, validate, inspect and query the knowledge graph.
 
-`server.cli` adds `kg serve` to this app, so that `kg` never imports `server`.
+`server.web.cli` adds `kg serve` to this app, so that `kg` never imports `server`.
 """
 
 from __future__ import annotations
@@ -22,18 +22,19 @@ from rich.text import Text
 
 from kg import store as kgstore
 from kg.annotations import AnnotationError, AnnotationErrors
-from kg.config import DEFAULT_SEEDS, DEFAULT_STORE, QUERIES_DIR, base_iri
-from kg.federation import WIKIDATA_SPARQL
+from kg.config import DEFAULT_SEEDS, KgSettings
+from kg.options import settings_options
+from kg.querying import QueryInputError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Build, check and query the dispute-kg knowledge graph.")
 # Messages carry file text (paths, quotes, labels): no emoji codes (":100:" in
 # "annotations.yaml:100:" would become an emoji) and no markup in what they quote.
 err = Console(stderr=True, emoji=False)
-out = Console(emoji=False)
+# Tables keep whole values (IRIs, quotes) when the output is a pipe or a file: rich would
+# otherwise fit them to 80 columns and cut them with an ellipsis.
+out = Console(emoji=False, width=None if sys.stdout.isatty() else 1 << 16)
 
-SeedsOpt = Annotated[Path, typer.Option("--seeds", help="folder of article folders")]
-StoreOpt = Annotated[Path, typer.Option("--store", help="on-disk Oxigraph store (a link)")]
 STEPS = ("validate", "map", "rules", "shacl", "load", "export")
 ShaclOpt = Annotated[str, typer.Option(
     "--shacl", help="SHACL check: all (default), sample:N (N articles chosen deterministically, "
@@ -70,7 +71,7 @@ def _failures() -> Iterator[None]:
             err.print(f"[red]error[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
         err.print(f"{len(exc.errors)} error(s); nothing was written", highlight=False)
         raise typer.Exit(1) from None
-    except (AnnotationError, BuildError, kgstore.StoreMissing) as exc:
+    except (AnnotationError, QueryInputError, BuildError, kgstore.StoreMissing) as exc:
         err.print(f"[red]error[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
@@ -81,9 +82,8 @@ def _progress() -> Progress:
 
 
 @app.command()
-def build(seeds: SeedsOpt = DEFAULT_SEEDS, store: StoreOpt = DEFAULT_STORE,
-          base: Annotated[str, typer.Option("--base-iri")] = "",
-          shacl: ShaclOpt = "all", no_shacl: NoShaclOpt = False) -> None:
+@settings_options(KgSettings, "seeds", "store", "base_iri")
+def build(settings: KgSettings, shacl: ShaclOpt = "all", no_shacl: NoShaclOpt = False) -> None:
     """Build the graph from seeds/ into a new store and swap it in (atomically)."""
     from kg.build import build as run_build
 
@@ -94,63 +94,64 @@ def build(seeds: SeedsOpt = DEFAULT_SEEDS, store: StoreOpt = DEFAULT_STORE,
         def step(name: str) -> None:
             bar.update(task, description=name, completed=STEPS.index(name))
 
-        report = run_build(seeds, store, base=base or base_iri(), shacl=mode, progress=step)
+        report = run_build(settings.seeds, settings.store, base=settings.base_iri, shacl=mode,
+                           progress=step)
     disputes = sum(r.disputes for r in report.rules)
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
     err.print(f"built {len(report.quads)} quads from {len(report.articles)} article(s), "
-              f"{disputes} dispute(s) → {store} ({timings}; {report.shacl_summary()})",
+              f"{disputes} dispute(s) → {settings.store} ({timings}; "
+              f"{report.shacl_summary()})",
               highlight=False, soft_wrap=True)
 
 
 @app.command()
-def validate(seeds: SeedsOpt = DEFAULT_SEEDS, shacl: ShaclOpt = "all",
-             no_shacl: NoShaclOpt = False) -> None:
+@settings_options(KgSettings, "seeds", "base_iri")
+def validate(settings: KgSettings, shacl: ShaclOpt = "all", no_shacl: NoShaclOpt = False) -> None:
     """Check annotations, anchors, rules and shapes without touching the store."""
     from kg.build import compile_graph
 
     mode = _shacl_mode(shacl, no_shacl)
     with _failures():
-        report = compile_graph(seeds, base=base_iri(), shacl=mode)
+        report = compile_graph(settings.seeds, base=settings.base_iri, shacl=mode)
     conforms = "" if report.shacl is None else ", conforms to the shapes"
     err.print(f"ok: {len(report.articles)} article(s), {len(report.quads)} quads{conforms} "
               f"({report.shacl_summary()})", highlight=False, soft_wrap=True)
 
 
 @app.command()
-def stats(store: StoreOpt = DEFAULT_STORE) -> None:
+@settings_options(KgSettings, "store")
+def stats(settings: KgSettings) -> None:
     """Triples per graph, instances per class, claims and disputes."""
     from kg.stats import STATS_QUERIES
 
     with _failures():
-        db = kgstore.open_read_only(store)
+        db = kgstore.open_read_only(settings.store)
         for title, query in STATS_QUERIES:
             _print_table(db.query(query, use_default_graph_as_union=True), title=title)
 
 
 @app.command()
+@settings_options(KgSettings, "store", "queries_dir", "wikidata_endpoint")
 def query(
+    settings: KgSettings,
     query: Annotated[str, typer.Argument(help="SPARQL text, a .rq file, or a saved query name")],
-    store: StoreOpt = DEFAULT_STORE,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="output format")] =
         OutputFormat.table,
     param: Annotated[list[str] | None, typer.Option(
         "--param", help="saved-query parameter key=value (repeatable)")] = None,
-    queries: Annotated[Path, typer.Option("--queries", help="folder of saved queries")] =
-        QUERIES_DIR,
-    wikidata_endpoint: Annotated[str, typer.Option(
-        envvar="DISPUTE_KG_WIKIDATA_ENDPOINT",
-        help="where saved queries' SERVICE calls to Wikidata go")] = WIKIDATA_SPARQL,
 ) -> None:
     """Run a SPARQL query, a .rq file, or a saved query (by name) and print the results."""
     from kg.querying import resolve_query
 
     with _failures():
-        text, substitutions = resolve_query(query, param or [], queries, wikidata_endpoint)
-        db = kgstore.open_read_only(store)
+        text, substitutions = resolve_query(query, param or [], settings.queries_dir,
+                                            settings.wikidata_endpoint)
+        db = kgstore.open_read_only(settings.store)
         try:
-            results = db.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+            results = db.query(text, use_default_graph_as_union=True,
+                               substitutions=dict(substitutions.items()))
         except SyntaxError as exc:
-            raise AnnotationError("<query>", f"SPARQL syntax: {exc}") from None
+            raise QueryInputError("<query>", f"SPARQL syntax: {exc}") from None
         if fmt is OutputFormat.table:
             _print_table(results)
             return
@@ -169,7 +170,8 @@ def schema(out_dir: Annotated[Path, typer.Option("--out", help="folder to write 
 
 
 @app.command()
-def links(store: StoreOpt = DEFAULT_STORE,
+@settings_options(KgSettings, "store", "queries_dir")
+def links(settings: KgSettings,
           fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
           lang: Annotated[str, typer.Option(help="label language: en or fr")] = "en") -> None:
     """The Wikidata link report: every entity with its link and evidence, or why it has none."""
@@ -179,22 +181,24 @@ def links(store: StoreOpt = DEFAULT_STORE,
     from kg.links import counts, link_report
 
     with _failures():
-        entries = link_report(kgstore.open_read_only(store), lang)
+        entries = link_report(kgstore.open_read_only(settings.store), lang,
+                              settings.queries_dir)
     if fmt is OutputFormat.json:
         out.print_json(json.dumps({"entities": [e.as_dict() for e in entries],
                                    "counts": counts(entries)}, ensure_ascii=False))
         return
+    columns = ("entity", "label", "kind", "status", "wikidata", "evidence", "reason")
+    cells = [(e.entity, e.label, e.kind, e.status, " ".join(e.wikidata),
+              "; ".join(e.evidence), e.reason) for e in entries]
     if fmt in (OutputFormat.csv, OutputFormat.tsv):
         writer = csv.writer(sys.stdout, delimiter="," if fmt is OutputFormat.csv else "\t")
-        writer.writerow(["entity", "label", "kind", "status", "wikidata", "evidence", "reason"])
-        for e in entries:
-            writer.writerow([e.entity, e.label, e.kind, e.status, e.wikidata or "",
-                             e.evidence or "", e.reason or ""])
+        writer.writerow(columns)
+        writer.writerows(cells)
         return
     table = Table("kind", "label", "status", "wikidata / reason", title="Wikidata links")
     for e in entries:
         table.add_row(*(Text(v) for v in (e.kind, e.label, e.status,
-                                          e.wikidata or e.reason or "")))
+                                          " ".join(e.wikidata) or e.reason)))
     out.print(table)
     summary = Table("kind", "linked", "unlinked", title="Counts")
     for kind, c in counts(entries).items():
@@ -202,15 +206,19 @@ def links(store: StoreOpt = DEFAULT_STORE,
     out.print(summary)
 
 
-def _write_serialized(results: object, fmt: OutputFormat) -> None:
+QueryResults = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+def _write_serialized(results: QueryResults, fmt: OutputFormat) -> None:
     if isinstance(results, ox.QuerySolutions | ox.QueryBoolean):
         formats = {OutputFormat.csv: ox.QueryResultsFormat.CSV,
                    OutputFormat.tsv: ox.QueryResultsFormat.TSV,
                    OutputFormat.json: ox.QueryResultsFormat.JSON}
-        sys.stdout.buffer.write(results.serialize(format=formats[fmt]))
+        data = results.serialize(format=formats[fmt])
     else:
         rdf = {OutputFormat.json: ox.RdfFormat.JSON_LD}.get(fmt, ox.RdfFormat.N_TRIPLES)
-        sys.stdout.buffer.write(results.serialize(format=rdf))
+        data = results.serialize(format=rdf)
+    sys.stdout.buffer.write(data or b"")
 
 
 def _cell(term: object) -> str:
@@ -223,7 +231,7 @@ def _cell(term: object) -> str:
     return str(term)
 
 
-def _print_table(results: object, title: str | None = None) -> None:
+def _print_table(results: QueryResults, title: str | None = None) -> None:
     if isinstance(results, ox.QueryBoolean):
         out.print("true" if bool(results) else "false")
         return
@@ -262,7 +270,9 @@ def synth(
 
 
 @app.command()
+@settings_options(KgSettings, "store")
 def publish(
+    settings: KgSettings,
     virtuoso: Annotated[str, typer.Option(
         "--virtuoso", help="host:port of a running Virtuoso's SQL (isql) port")],
     sparql: Annotated[str, typer.Option(
@@ -271,7 +281,6 @@ def publish(
     load_dir: Annotated[Path, typer.Option(
         "--load-dir", help="a folder that Virtuoso may read (in its DirsAllowed): the dump is "
         "copied there for its bulk loader")],
-    store: StoreOpt = DEFAULT_STORE,
     user: Annotated[str, typer.Option(envvar="DISPUTE_KG_VIRTUOSO_USER")] = "dba",
     password: Annotated[str, typer.Option(envvar="DISPUTE_KG_VIRTUOSO_PASSWORD",
                                           help="(better given by the environment variable)")]
@@ -284,6 +293,7 @@ def publish(
     from kg.virtuoso import PublishError, Virtuoso
     from kg.virtuoso import publish as load
 
+    store = settings.store
     with _failures():
         if kgstore.current_build(store) is None:
             raise kgstore.StoreMissing(f"no store at {store}: run `kg build` first")

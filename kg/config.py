@@ -6,6 +6,12 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kg.federation import WIKIDATA_SPARQL
 
 DEFAULT_BASE = "https://w3id.org/dispute-kg/"
 # The vocabulary keeps its identity whatever base a mirror serves its resources under.
@@ -19,7 +25,7 @@ QUERIES_DIR = PROJECT_ROOT / "queries"
 RULES_DIR = QUERIES_DIR / "rules"
 WIKIDATA_DIR = PROJECT_ROOT / "kg" / "data"
 
-# The kinds of resource IRI: <base>id/<kind>/<slug>. DESIGN.md §2 plus medium, evidence and rule.
+# The kinds of resource IRI: <base>id/<kind>/<slug> (ontology/README.md documents each).
 KINDS = (
     "article", "actor", "place", "incident", "claim", "figure", "victim", "event",
     "dispute", "mention", "medium", "evidence", "rule",
@@ -87,7 +93,44 @@ class Iris:
         return self.graph("ontology")
 
 
-def base_iri() -> str:
-    """The base IRI in force: DISPUTE_KG_BASE_IRI or the w3id default."""
-    base = os.environ.get("DISPUTE_KG_BASE_IRI", DEFAULT_BASE)
+ENV_PREFIX = "DISPUTE_KG_"
+
+
+def _slash(base: str) -> str:
     return base if base.endswith("/") else base + "/"
+
+
+def _absolute(path: Path) -> Path:
+    """Relative to the working directory, made absolute once; not resolved, since the store
+    is a link that rebuilds swap."""
+    return Path(os.path.abspath(path))
+
+
+AbsPath = Annotated[Path, AfterValidator(_absolute)]
+
+
+class KgSettings(BaseSettings):
+    """The settings the `kg` commands share with the server, each declared once here: a
+    field is an option (`--name`, or the field's `option`) and a `DISPUTE_KG_NAME` variable.
+    The server's settings (server.settings) extend this class."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid",
+                                      validate_default=True)
+
+    store: AbsPath = Field(DEFAULT_STORE, description="The on-disk Oxigraph store (a link "
+                           "into its builds).")
+    seeds: AbsPath = Field(DEFAULT_SEEDS, description="The folder of article folders to build "
+                           "from.")
+    base_iri: Annotated[str, AfterValidator(_slash)] = Field(
+        DEFAULT_BASE, description="The base IRI of the dataset's resources.")
+    queries_dir: AbsPath = Field(QUERIES_DIR, description="The folder of saved queries (*.rq).",
+                                 json_schema_extra={"option": "--queries"})
+    wikidata_endpoint: str = Field(
+        WIKIDATA_SPARQL, pattern=r"^https?://[^\s<>\"{}|\\^`]+$",
+        description="Where the saved queries' SERVICE calls to Wikidata go (a mirror, a "
+        "stand-in).")
+
+
+def base_iri() -> str:
+    """The base IRI in force (KgSettings: DISPUTE_KG_BASE_IRI or the w3id default)."""
+    return KgSettings().base_iri

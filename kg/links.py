@@ -1,56 +1,82 @@
 """The Wikidata link report: every entity once, with its link and evidence or why it has none.
 
-Built from the `wikidata-links` saved query, so `kg links`, the `/links` page and the query
-give the same answer.
+Built from the rows of the `wikidata-links` saved query, so `kg links`, the `/links` page and
+the query itself give the same answer (the server passes the rows it got from its backend).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from kg.catalogue import load_catalogue
+from kg.config import QUERIES_DIR
+
+WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+Row = Mapping[str, str]  # a variable's value (IRI or literal text); unbound variables absent
 
 
-@dataclass(frozen=True)
+@dataclass
 class LinkEntry:
     entity: str
     label: str
-    kind: str  # actor, place, medium or incident: the IRI's kind
-    status: str  # linked, unlinked-unverified, unlinked-no-candidate
-    wikidata: str | None
-    evidence: str | None
-    reason: str | None
+    kind: str  # the label of its most specific class, in the report's language
+    status: str  # the label of its link status
+    wikidata: list[str] = field(default_factory=list)  # QIDs
+    evidence: list[str] = field(default_factory=list)
+    reason: str = ""
 
-    def as_dict(self) -> dict[str, str | None]:
-        return asdict(self)
+    @property
+    def linked(self) -> bool:
+        return bool(self.wikidata)
+
+    def as_dict(self) -> dict[str, object]:
+        return {**asdict(self), "linked": self.linked}
 
 
-def link_report(db: ox.Store, lang: str = "en") -> list[LinkEntry]:
-    """One entry per entity, sorted by kind, status and label."""
-    query = load_catalogue()["wikidata-links"]
+def entries(rows: Iterable[Row]) -> list[LinkEntry]:
+    """One entry per entity, in the rows' order; of several kinds, the most specific one (the
+    kind with the fewest members: a government body is an actor too)."""
+    rows = list(rows)
+    members = Counter((r.get("kind", ""), r["entity"]) for r in rows)
+    size = Counter(kind for kind, _ in members)
+    out: dict[str, LinkEntry] = {}
+    for r in rows:
+        iri, kind = r["entity"], r.get("kind", "")
+        e = out.get(iri)
+        if e is None:
+            e = out[iri] = LinkEntry(iri, r.get("label", ""), kind, r.get("status", ""),
+                                     reason=r.get("reason", ""))
+        elif (size[kind], kind) < (size[e.kind], e.kind):
+            e.kind = kind
+        qid = r.get("wikidata", "").removeprefix(WIKIDATA_ENTITY)
+        if qid and qid not in e.wikidata:
+            e.wikidata.append(qid)
+        evidence = r.get("evidence", "")
+        if evidence and evidence not in e.evidence:
+            e.evidence.append(evidence)
+    return list(out.values())
+
+
+def counts(items: list[LinkEntry]) -> dict[str, dict[str, int]]:
+    """Linked and unlinked entities per kind, and in total."""
+    out: dict[str, dict[str, int]] = {}
+    for e in sorted(items, key=lambda e: e.kind):
+        c = out.setdefault(e.kind, {"linked": 0, "unlinked": 0})
+        c["linked" if e.linked else "unlinked"] += 1
+    out["total"] = {k: sum(c[k] for c in out.values()) for k in ("linked", "unlinked")}
+    return out
+
+
+def link_report(db: ox.Store, lang: str = "en", queries: Path = QUERIES_DIR) -> list[LinkEntry]:
+    """The report over a store opened in this process (`kg links`)."""
+    query = load_catalogue(queries)["wikidata-links"]
     results = db.query(query.query, use_default_graph_as_union=True,
-                       substitutions=query.bind({"lang": lang}))
-    entries: dict[str, LinkEntry] = {}
-    for row in results:
-        iri = row["entity"].value
-        if iri in entries:
-            continue
-        entries[iri] = LinkEntry(
-            entity=iri, label=row["label"].value, kind=iri.split("/id/", 1)[1].split("/", 1)[0],
-            status=row["statusConcept"].value.rsplit("/", 1)[1],
-            wikidata=row["wikidata"].value if row["wikidata"] else None,
-            evidence=row["evidence"].value if row["evidence"] else None,
-            reason=row["reason"].value if row["reason"] else None)
-    return sorted(entries.values(), key=lambda e: (e.kind, e.status, e.label))
-
-
-def counts(entries: list[LinkEntry]) -> dict[str, dict[str, int]]:
-    """Linked and unlinked entities per kind."""
-    table: dict[str, Counter[str]] = {}
-    for e in entries:
-        table.setdefault(e.kind, Counter())["linked" if e.wikidata else "unlinked"] += 1
-    return {kind: {"linked": c["linked"], "unlinked": c["unlinked"]}
-            for kind, c in sorted(table.items())}
+                       substitutions=dict(query.bind({"lang": lang}).items()))
+    assert isinstance(results, ox.QuerySolutions)
+    names = [v.value for v in results.variables]
+    return entries({n: row[n].value for n in names if row[n] is not None} for row in results)

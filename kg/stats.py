@@ -1,4 +1,4 @@
-"""The queries behind `kg stats` (and the landing page's counts)."""
+"""The queries behind `kg stats`."""
 
 from __future__ import annotations
 

@@ -88,7 +88,6 @@ TARGETS = [("un hôtel", "a hotel"), ("une fête du Nouvel An", "a New Year's pa
            ("un marché", "a market"), ("un arrêt de bus", "a bus stop"),
            ("une boulangerie", "a bakery"), ("un café", "a café")]
 DAYPARTS = ["vendredi après-midi", "jeudi soir", "samedi matin", "mardi dans la nuit"]
-NUMBERS_FR = {2: "deux", 3: "trois", 4: "quatre", 5: "cinq", 6: "six", 7: "sept", 8: "huit"}
 
 
 @dataclass
@@ -414,7 +413,9 @@ def article(i: int) -> tuple[str, dict, dict, str]:
         meta["translated_from"] = "en"
     annotations = {"entities": entities, "incidents": incidents, "events": events,
                    "claims": claims}
-    return folder, meta, _resolve(annotations, text), text
+    resolved = _resolve(annotations, text)
+    assert isinstance(resolved, dict)
+    return folder, meta, resolved, text
 
 
 def write(out: Path, n: int, start: int = 0) -> list[Path]:

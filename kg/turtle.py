@@ -337,9 +337,9 @@ def jsonld_chunks(default: Iterable[Group], graphs: Mapping[str, Callable[[], It
     context = _json_object([f"{_json(p)}: {_json(ns)}" for p, ns in table.prefixes.items()], 1)
     yield '{\n "@context": ' + context + ',\n "@graph": ['
     sep = _PAD[2]
-    for gid, (group, graph) in sorted(entries.items()):
+    for gid, (group, token) in sorted(entries.items()):
         yield sep
-        yield from _jsonld_entry(gid, group, graphs[graph]() if graph else None, table, 2)
+        yield from _jsonld_entry(gid, group, graphs[token]() if token else None, table, 2)
         sep = "," + _PAD[2]
     yield ("]" if sep == _PAD[2] else _PAD[1] + "]") + "\n}\n"
 
@@ -350,7 +350,7 @@ def canonical_blank_nodes(quads: Sequence[tuple[str, str, str, str]]) -> dict[st
     ``quads`` are (subject, predicate, object, graph) tokens, the graph "" for the default
     graph; only quads with a blank node matter. A few rounds of colour refinement (1-WL); blank
     nodes the hashes cannot tell apart keep their relative store order. The data itself has none
-    (DESIGN §2); an ontology written with OWL lists or restrictions may.
+    (the build writes none); an ontology written with OWL lists or restrictions may.
     """
     rows = [(s, p, o, g or "DEFAULT") for s, p, o, g in quads]  # str(DefaultGraph())
     bnodes = sorted({t[2:] for q in rows for t in (q[0], q[2], q[3]) if t[0] == "_"})

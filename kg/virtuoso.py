@@ -16,6 +16,7 @@ import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, cast
 
 import pyoxigraph as ox
 
@@ -54,10 +55,9 @@ class Published:
 
 def count_quads(dump: Path) -> dict[str, int]:
     """Quads per named graph of an N-Quads file (gzipped or not), streamed."""
-    opener = gzip.open if dump.suffix == ".gz" else open
     counts: Counter[str] = Counter()
-    with opener(dump, "rb") as fh:
-        for quad in ox.parse(fh, format=ox.RdfFormat.N_QUADS):
+    with (gzip.open(dump, "rb") if dump.suffix == ".gz" else dump.open("rb")) as fh:
+        for quad in ox.parse(cast(IO[bytes], fh), format=ox.RdfFormat.N_QUADS):
             graph = quad.graph_name
             counts[graph.value if isinstance(graph, ox.NamedNode) else ""] += 1
     if "" in counts:

@@ -12,20 +12,18 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from kg.config import ONTOLOGY_NS, PREFIXES
 from kg.turtle import RDF_TYPE, TYPE, XSD, Group, Prefixes, literal_token, write_turtle
 
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 IANA = "http://www.iana.org/assignments/media-types/"
-VOID = "http://rdfs.org/ns/void#"
-DCAT = "http://www.w3.org/ns/dcat#"
-DCT = "http://purl.org/dc/terms/"
+VOID, DCAT, DCT = PREFIXES["void"], PREFIXES["dcat"], PREFIXES["dcterms"]
+OWL, RDFS = PREFIXES["owl"], PREFIXES["rdfs"]
 SPDX = "http://spdx.org/rdf/terms#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 SD = "http://www.w3.org/ns/sparql-service-description#"
-OWL = "http://www.w3.org/2002/07/owl#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 VOID_PREFIXES = {**PREFIXES, "spdx": SPDX, "foaf": FOAF, "sd": SD}
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 
@@ -295,7 +293,7 @@ dks:Checksum a sh:NodeShape ;
 """
 
 
-def validate_void(data: bytes | str, extra: Mapping[str, str] | None = None) -> tuple[bool, str]:
+def validate_void(data: bytes | str, extra: Mapping[str, Any] | None = None) -> tuple[bool, str]:
     """Check a VoID description against ``VOID_SHAPES``; returns (conforms, report text)."""
     import pyshacl
     import rdflib

@@ -13,8 +13,6 @@ from pathlib import Path
 
 from kg.config import WIKIDATA_DIR
 
-ENTITY = "http://www.wikidata.org/entity/"
-
 
 @dataclass(frozen=True)
 class VerifiedQid:

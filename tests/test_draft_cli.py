@@ -3,16 +3,9 @@ commands as a researcher runs them, and the article page of a real server."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -137,46 +130,20 @@ def test_an_empty_annotations_file_beside_a_draft_is_not_accepted(corpus: Path,
     assert code == 0, out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_article_page_outlines_drafted_spans(corpus: Path, tmp_path: Path) -> None:
+    from tests.harness import in_process
+
     store = tmp_path / "store"
     code, out = kg("build", "--seeds", str(corpus), "--store", str(store), "--no-shacl")
     assert code == 0, out
     folder = corpus / ARTICLE.name
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPUTE_KG_")}
-    env["NO_PROXY"] = "*"
-    log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--store", str(store), "--seeds",
-         str(corpus), "--port", str(port), "--workers", "1", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/id/article/{ARTICLE.name}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and proc.poll() is None, \
-                (tmp_path / "serve.log").read_text()
-            time.sleep(0.2)
-        html = httpx.get(url, headers={"Accept": "text/html"}, timeout=30).text
+    path = f"/id/article/{ARTICLE.name}"
+    with in_process(store=store, seeds=corpus, workers=1) as endpoint:
+        html = endpoint.get(path, headers={"Accept": "text/html"}).text
         assert 'class="drafted"' not in html  # reviewed gold: nothing drafted
 
         code, out = kg("draft", str(folder), "--seeds", str(corpus), "--no-check")
         assert code == 0, out
-        html = httpx.get(url, headers={"Accept": "text/html"}, timeout=30).text
+        html = endpoint.get(path, headers={"Accept": "text/html"}).text
         assert html.count('<mark class="drafted"') >= 5
         assert "draft, not accepted: claim " in html
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-        log.close()

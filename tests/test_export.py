@@ -1,4 +1,4 @@
-"""Dumps (issue 6): every format round-trips to what the store holds, byte for byte stable."""
+"""Dumps: every format round-trips to what the store holds, byte for byte stable."""
 
 from __future__ import annotations
 

@@ -87,10 +87,13 @@ def test_link_report_lists_every_entity_once_with_a_link_or_a_reason(
     assert sorted(e.entity for e in entries) == sorted(entities)
     for e in entries:
         assert bool(e.wikidata) != bool(e.reason), e
-        assert (e.status == "linked") == bool(e.wikidata)
+        assert (e.status == "linked") == e.linked
+        assert all(q.startswith("Q") for q in e.wikidata), e
     table = counts(entries)
+    total = table.pop("total")
     assert sum(c["linked"] + c["unlinked"] for c in table.values()) == len(entities)
-    assert table["incident"] == {"linked": 0, "unlinked": 2}
+    assert total["linked"] + total["unlinked"] == len(entities)
+    assert table["Incident"] == {"linked": 0, "unlinked": 2}
     result = kg("links", "--format", "csv", "--store", str(built_store))
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.strip().splitlines()) == len(entities) + 1

@@ -15,9 +15,15 @@ import time
 
 import httpx
 import pytest
-from conftest import TEST_TIMEOUT, Recorder, Server
+from harness import Recorder, Server
 
 SIMPLE = "ASK { ?s ?p ?o }"
+
+
+@pytest.fixture(scope="module")
+def server(process_server: Server) -> Server:
+    """A real `kg serve` process: bodies, sockets and runaways reach the process that serves."""
+    return process_server
 
 
 def json_error(r: httpx.Response, status: int, error: str | None = None) -> dict:
@@ -36,6 +42,11 @@ def still_serving(server: Server) -> None:
 
 
 # --- the 100 MB body ----------------------------------------------------------------------
+
+def host(server: Server) -> bytes:
+    """The Host header the server answers (its canonical host and port)."""
+    return server.url.split("://", 1)[1].encode()
+
 
 def _raw_post(server: Server, head: bytes, chunks, budget: int) -> tuple[bytes, int]:
     """Send `head`, then body chunks until the server answers; (response bytes, body sent)."""
@@ -77,7 +88,8 @@ HUNDRED_MB = 100 * 2**20
 
 def test_100mb_body_with_length_is_refused_unread(server: Server) -> None:
     chunk = b"query=" + b"a" * (2**20 - 6)
-    head = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded"
+    head = (b"POST /sparql HTTP/1.1\r\nHost: " + host(server) + b"\r\n"
+            b"Content-Type: application/x-www-form-urlencoded"
             b"\r\nContent-Length: " + str(HUNDRED_MB).encode() + b"\r\n\r\n")
     response, sent = _raw_post(server, head, (chunk for _ in range(100)), HUNDRED_MB)
     assert response.startswith(b"HTTP/1.1 413"), response[:200]
@@ -88,7 +100,8 @@ def test_100mb_body_with_length_is_refused_unread(server: Server) -> None:
 def test_100mb_chunked_body_is_refused_unread(server: Server) -> None:
     piece = b"a" * 2**20
     chunk = b"%x\r\n" % len(piece) + piece + b"\r\n"
-    head = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+    head = (b"POST /sparql HTTP/1.1\r\nHost: " + host(server) + b"\r\n"
+            b"Content-Type: application/sparql-query\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n")
     response, sent = _raw_post(server, head, (chunk for _ in range(100)), HUNDRED_MB)
     assert response.startswith(b"HTTP/1.1 413"), response[:200]
@@ -139,14 +152,12 @@ def test_wrong_and_missing_content_types(server: Server, content_type: str, stat
 def test_ten_thousand_variables(server: Server) -> None:
     variables = " ".join(f"?v{i}" for i in range(10_000))
     query = f"SELECT {variables} WHERE {{ ?s ?p ?o }} LIMIT 1"
-    t0 = time.monotonic()
     r = server.post("/sparql", data={"query": query},
                     headers={"Accept": "application/sparql-results+json"})
     # valid SPARQL: answered (200), or stopped by the deadline (504), never a crash
     assert r.status_code in (200, 504), (r.status_code, r.text[:300])
     if r.status_code == 200:
         assert len(r.json()["head"]["vars"]) == 10_000
-    assert time.monotonic() - t0 < TEST_TIMEOUT + 10
     still_serving(server)
 
 
@@ -215,7 +226,7 @@ def test_service_tricks_are_refused_and_nothing_is_fetched(server: Server,
             r = send(query)
             assert r.status_code == 403, (query, r.status_code, r.text[:300])
             assert r.json()["error"] == "service-forbidden", (query, r.json())
-    time.sleep(0.3)
+    # refused before evaluation: no connection can follow the answer
     assert len(recorder.connections) == before, "a refused SERVICE still reached its host"
     still_serving(server)
 
@@ -266,12 +277,10 @@ def test_runaway_then_service_then_update_server_stays_up(server: Server) -> Non
 
 DOCUMENTED_5XX = {503, 504, 507}  # busy/worker restarted, deadline, result or memory cap
 
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-
-
 def test_openapi_no_undocumented_5xx(server: Server) -> None:
     """Every operation of /openapi.json, a few generated cases each (bounded: seconds)."""
+    import schemathesis  # a test dependency: missing, the test fails rather than vanishes
+    from hypothesis import HealthCheck, given, settings
     schema = schemathesis.openapi.from_url(server.url + "/openapi.json")
     schema.config.base_url = server.url
     failures: list[str] = []

@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import MAX_RESULT, Server, start_server, stop_server
-from seed_helpers import BROWSER, KHARKIV
+from harness import BROWSER, KHARKIV, MAX_RESULT, Server, start_server, stop_server
 
 from bench.backends import (
     KNOWN,
@@ -33,7 +32,7 @@ from bench.backends import (
 )
 from kg.catalogue import load_catalogue
 from kg.federation import WIKIDATA_SPARQL, remap_services
-from server.protocol import OX_FORMATS
+from server.engine.formats import OX_FORMATS
 from server.substitute import SubstitutionError, sparql_term, substitute
 from tests.wikidata_standin import WIKIDATA_SAMPLE, standin_endpoint
 
@@ -368,7 +367,7 @@ def test_backend_must_be_an_http_url(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "server.cli", "serve", "--backend",
+    out = subprocess.run([sys.executable, "-m", "server.web.cli", "serve", "--backend",
                           "file:///etc/passwd"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "not an http(s) URL" in out.stderr
 

@@ -6,8 +6,8 @@ import csv
 import io
 
 import pytest
-from conftest import Server
 from fixture_data import BASE, CLAIM_1, CLAIM_2, GRAPHS
+from harness import Server
 from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
@@ -15,6 +15,12 @@ from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 SELECT = f"SELECT ?c WHERE {{ ?c a <{BASE}ontology#Claim> }} ORDER BY ?c"
 ASK = f"ASK {{ <{CLAIM_1}> a <{BASE}ontology#Claim> }}"
 CONSTRUCT = f"CONSTRUCT {{ ?c a <{BASE}ontology#Claim> }} WHERE {{ ?c a <{BASE}ontology#Claim> }}"
+
+
+@pytest.fixture(scope="module")
+def server(process_server: Server) -> Server:
+    """A real `kg serve` process: real clients connect over TCP."""
+    return process_server
 
 
 def wrapper(server: Server, query: str, fmt: str, post: bool = False) -> SPARQLWrapper:

@@ -9,24 +9,21 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from conftest import Server, stop_server
-from seed_helpers import BROWSER, seed_store, start_seed_server
+from harness import (
+    BROWSER,
+    Endpoint,
+    Server,
+    fixture_args,
+    seed_settings,
+    start_server,
+    stop_server,
+)
 from test_browser import ARGS, CHROMIUM
 
 MOD = "Ministry of Defence of the Russian Federation"
 
 
-@pytest.fixture(scope="module")
-def seed(request: pytest.FixtureRequest, standin,
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    store = seed_store(request)
-    srv = start_seed_server(store, tmp_path_factory.mktemp("disputes") / "server.log",
-                            standin[0])
-    yield srv
-    stop_server(srv)
-
-
-def page(server: Server, path: str) -> str:
+def page(server: Endpoint, path: str) -> str:
     r = server.get(path, headers={"Accept": BROWSER})
     assert r.status_code == 200, r.text[:300]
     return r.text
@@ -41,7 +38,7 @@ def sides(html: str) -> dict[str, str]:
     return out
 
 
-def test_disputes_lists_every_incident_with_its_disputes(seed: Server) -> None:
+def test_disputes_lists_every_incident_with_its_disputes(seed: Endpoint) -> None:
     html = page(seed, "/disputes")
     assert 'href="/disputes/kharkiv-2026-01-02"' in html
     assert 'href="/disputes/khorly-new-years-eve"' in html
@@ -51,7 +48,7 @@ def test_disputes_lists_every_incident_with_its_disputes(seed: Server) -> None:
     assert "Explosion à Kharkiv" in unescape(page(seed, "/disputes?lang=fr"))
 
 
-def test_kharkiv_page_shows_both_sides(seed: Server) -> None:
+def test_kharkiv_page_shows_both_sides(seed: Endpoint) -> None:
     html = page(seed, "/disputes/kharkiv-2026-01-02")
     text = unescape(html)
     assert "Disputed: occurrence" in text and "Disputed: perpetrator" in text
@@ -66,13 +63,13 @@ def test_kharkiv_page_shows_both_sides(seed: Server) -> None:
     assert "killed: exact 2" in by_side["affirms"]
 
 
-def test_khorly_page_shows_verification_status(seed: Server) -> None:
+def test_khorly_page_shows_verification_status(seed: Endpoint) -> None:
     text = unescape(page(seed, "/disputes/khorly-new-years-eve"))
     assert "not independently verified" in text
     assert "Ukraine" in text and "Russia" in text
 
 
-def test_quotes_link_to_their_span_on_the_article_page(seed: Server) -> None:
+def test_quotes_link_to_their_span_on_the_article_page(seed: Endpoint) -> None:
     html = page(seed, "/disputes/kharkiv-2026-01-02")
     links = set(re.findall(r'href="(/id/article/[^"#]+)#(span-\d+-\d+)"', html))
     assert links
@@ -80,7 +77,7 @@ def test_quotes_link_to_their_span_on_the_article_page(seed: Server) -> None:
         assert f'id="{anchor}"' in page(seed, path)
 
 
-def test_timeline_marks_the_incident(seed: Server) -> None:
+def test_timeline_marks_the_incident(seed: Endpoint) -> None:
     html = page(seed, "/disputes/kharkiv-2026-01-02")
     timeline = html.split('<table class="timeline">')[1]
     current = re.search(r'<tr class="current">(.*?)</tr>', timeline, re.S).group(1)
@@ -88,17 +85,29 @@ def test_timeline_marks_the_incident(seed: Server) -> None:
     assert "Kyiv peace talks" in timeline
 
 
-def test_unknown_incident_and_bad_language(seed: Server) -> None:
+def test_unknown_incident_and_bad_language(seed: Endpoint) -> None:
     assert seed.get("/disputes/no-such-incident").status_code == 404
     r = seed.get("/disputes/kharkiv-2026-01-02", params={"lang": "de"})
     assert r.status_code == 422 and r.json()["parameter"] == "lang"
 
 
+@pytest.fixture(scope="module")
+def seed_process(built_store: Path, standin: tuple[str, list[str]],
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The seed server as a `kg serve` process, for the browser."""
+    settings = seed_settings(built_store, standin[0])
+    srv = start_server(built_store, tmp_path_factory.mktemp("disputes") / "server.log",
+                       *fixture_args(settings))
+    yield srv
+    stop_server(srv)
+
+
 @pytest.mark.browser
-def test_browser_finds_both_sides_of_kharkiv(seed: Server) -> None:
+def test_browser_finds_both_sides_of_kharkiv(seed_process: Server) -> None:
+    seed = seed_process
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} missing: run scripts/install-browser.sh")
-    sync_api = pytest.importorskip("playwright.sync_api")
+        pytest.fail(f"{CHROMIUM} missing: run scripts/install-browser.sh")
+    from playwright import sync_api
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:

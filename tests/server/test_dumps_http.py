@@ -6,21 +6,21 @@ import hashlib
 import http.client
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
 import pyoxigraph as ox
 import pytest
 import uvicorn
-from fastapi import FastAPI
+from harness import wait_until
 
 from kg.export import SUMS, export_dumps
 from kg.store import new_build
-from server.routers import dumps as dumps_router
+from server.settings import Settings
+from server.web.app import create_app
+from server.web.httpserver import protocol_for
 
 BASE = "https://w3id.org/dispute-kg/"
 VERSION = "0.1.0-20260103"
@@ -51,36 +51,21 @@ def build_store(store: Path) -> Path:
     return store
 
 
-def make_app(store: Path, out: Path) -> FastAPI:
-    """The real app if its settings know `dumps_dir`; else the router in a minimal app."""
-    try:
-        from server.app import create_app
-        from server.settings import Settings
-
-        if "dumps_dir" in Settings.__dataclass_fields__:
-            return create_app(Settings(store=store, dumps_dir=out, workers=1))
-    except ImportError:
-        pass
-    app = FastAPI()
-    app.state.settings = SimpleNamespace(store=store, dumps_dir=out)
-    app.include_router(dumps_router.router)
-    return app
-
-
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Run uvicorn in a thread on a free 127.0.0.1 port; yield its base URL."""
+def serve(store: Path) -> Iterator[str]:
+    """The app over `store` (its dumps beside it) in uvicorn, in a thread, on a free
+    127.0.0.1 port; yield its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    settings = Settings(store=store, workers=1, port=port)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning",
+                                           http=protocol_for(settings)))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
+    wait_until(lambda: server.started or not thread.is_alive(), what="uvicorn starting")
+    assert server.started, "uvicorn did not start"
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -93,9 +78,9 @@ def serve(app: FastAPI) -> Iterator[str]:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     root = tmp_path_factory.mktemp("http")
     store = build_store(root / "store")
-    out = root / "dumps"
+    out = root / "dumps"  # where the app looks: beside the store
     export_dumps(store, out)
-    with serve(make_app(store, out)) as url:
+    with serve(store) as url:
         yield url, out
 
 
@@ -209,8 +194,7 @@ def test_unknown_names_and_traversal_404(site: tuple[str, Path]) -> None:
 
 def test_first_request_exports_when_missing(tmp_path: Path) -> None:
     store = build_store(tmp_path / "store")
-    out = tmp_path / "empty"
-    with serve(make_app(store, out)) as url:
+    with serve(store) as url:
         doc = httpx.get(url + "/dumps/index.json").json()
         assert TTL in {f["name"] for f in doc["files"]}
         assert httpx.get(f"{url}/dumps/{TTL}").status_code == 200

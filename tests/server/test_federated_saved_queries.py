@@ -7,21 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Server, stop_server
-from seed_helpers import BASE, rows, start_seed_server
+from harness import BASE, Endpoint, in_process, rows, seed_settings
 
 from tests.wikidata_standin import WIKIDATA_SAMPLE, standin_endpoint
 
 
 @pytest.fixture(scope="module")
 def federated(built_store: Path, tmp_path_factory: pytest.TempPathFactory,
-              ) -> Iterator[tuple[Server, list[str]]]:
-    with standin_endpoint(WIKIDATA_SAMPLE) as (url, received):
-        server = start_seed_server(built_store, tmp_path_factory.mktemp("fed") / "log", url)
-        try:
-            yield server, received
-        finally:
-            stop_server(server)
+              ) -> Iterator[tuple[Endpoint, list[str]]]:
+    with standin_endpoint(WIKIDATA_SAMPLE) as (url, received), \
+            in_process(**seed_settings(built_store, url)) as server:
+        yield server, received
 
 
 def test_places_join_wikidata_coordinates_with_local_places(federated) -> None:

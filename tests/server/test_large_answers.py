@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import Server, start_server, stop_server
+from harness import Server, start_server, stop_server
 
 from server.evaluate import SPOOL_OVER, Job
 from server.workers import WorkerPool

@@ -6,8 +6,8 @@ import re
 
 import pyoxigraph as ox
 import pytest
-from conftest import Server
 from fixture_data import ARTICLE, BASE, CLAIM_1, CLAIM_2, DISPUTE, GRAPHS, INCIDENT, KHARKIV, TEXT
+from harness import Server
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 

@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from html import unescape
 
-import pytest
-from conftest import Server, stop_server
-from seed_helpers import BASE, BROWSER, rows, seed_store, start_seed_server
+from harness import BASE, BROWSER, Endpoint, rows
 
 
-@pytest.fixture(scope="module")
-def seed(request: pytest.FixtureRequest, standin,
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    store = seed_store(request)
-    srv = start_seed_server(store, tmp_path_factory.mktemp("links") / "server.log", standin[0])
-    yield srv
-    stop_server(srv)
-
-
-def test_every_entity_once_with_a_link_or_a_reason(seed: Server) -> None:
+def test_every_entity_once_with_a_link_or_a_reason(seed: Endpoint) -> None:
     data = seed.get("/links", headers={"Accept": "application/json"}).json()
     entities = data["entities"]
     query_rows = rows(seed.get("/queries/wikidata-links.json"))
@@ -40,7 +28,7 @@ def test_every_entity_once_with_a_link_or_a_reason(seed: Server) -> None:
     assert "GeoNames" in by_iri[BASE + "id/place/khorly"]["reason"]
 
 
-def test_counts_add_up(seed: Server) -> None:
+def test_counts_add_up(seed: Endpoint) -> None:
     data = seed.get("/links", headers={"Accept": "application/json"}).json()
     entities, counts = data["entities"], data["counts"]
     total = counts.pop("total")
@@ -53,7 +41,7 @@ def test_counts_add_up(seed: Server) -> None:
     assert {"Actor", "Place", "Medium", "Incident"} <= set(counts)
 
 
-def test_html_report(seed: Server) -> None:
+def test_html_report(seed: Endpoint) -> None:
     r = seed.get("/links", headers={"Accept": BROWSER})
     assert r.status_code == 200
     html = r.text
@@ -69,14 +57,11 @@ def test_html_report(seed: Server) -> None:
 
 
 def test_most_specific_kind_wins() -> None:
-    from server.routers.links import entries
+    from kg.links import entries
 
-    def row(entity: str, kind: str) -> dict:
-        return {"entity": {"type": "uri", "value": entity},
-                "label": {"type": "literal", "value": entity},
-                "kind": {"type": "literal", "value": kind},
-                "status": {"type": "literal", "value": "linked"}}
+    def row(entity: str, kind: str) -> dict[str, str]:
+        return {"entity": entity, "label": entity, "kind": kind, "status": "linked"}
 
     got = entries([row("a", "Actor"), row("b", "Actor"), row("c", "Medium"),
-                   row("c", "Actor")], BASE)
+                   row("c", "Actor")])
     assert [(e.entity, e.kind) for e in got] == [("a", "Actor"), ("b", "Actor"), ("c", "Medium")]

@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
-from conftest import Server
 from fixture_data import BASE, CLAIM_1, CLAIM_2, GRAPHS
+from harness import Server
 
 ART, DERIVED, ONTO = GRAPHS
 SELECT_CLAIMS = f"SELECT ?c WHERE {{ ?c a <{BASE}ontology#Claim> }} ORDER BY ?c"
@@ -260,12 +260,11 @@ def test_unknown_format_parameter(server: Server) -> None:
 # --- errors ---------------------------------------------------------------------------------
 
 def test_bad_query_method(server: Server) -> None:
-    import httpx
-
-    r = httpx.put(server.url + "/sparql", params={"query": ASK})
-    assert r.status_code == 405
-    r = httpx.delete(server.url + "/sparql", params={"query": ASK})
-    assert r.status_code == 405
+    for method in ("PUT", "DELETE"):
+        r = server.request(method, "/sparql", params={"query": ASK})
+        assert r.status_code == 405
+        assert r.json() == {"error": "method-not-allowed", "status": 405,
+                            "message": "Method Not Allowed"}
 
 
 def test_bad_multiple_queries(server: Server) -> None:
@@ -285,12 +284,8 @@ def test_bad_query_missing_form_type(server: Server) -> None:
 
 
 def test_bad_query_missing_direct_type(server: Server) -> None:
-    import httpx
-
-    req = httpx.Request("POST", server.url + "/sparql", content=ASK.encode())
-    assert "content-type" not in req.headers
-    with httpx.Client() as client:
-        r = client.send(req)
+    r = server.post("/sparql", content=ASK.encode())
+    assert "content-type" not in r.request.headers
     assert r.status_code == 415
 
 
@@ -394,9 +389,7 @@ def test_bare_get_from_browser_is_ui(server: Server) -> None:
 def test_cors(server: Server) -> None:
     r = server.get("/sparql", params={"query": ASK}, headers={"Origin": "https://example.org"})
     assert r.headers["access-control-allow-origin"] in ("*", "https://example.org")
-    import httpx
-
-    r = httpx.options(server.url + "/sparql", headers={
+    r = server.options("/sparql", headers={
         "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "content-type"})
     assert r.status_code == 200

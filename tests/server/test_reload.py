@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
-from conftest import start_server, stop_server
 from fixture_data import BASE, build_fixture_store, trig
+from harness import in_process
 
 from kg.store import new_build
 
@@ -23,8 +23,7 @@ def claims(server) -> int:
 
 def test_swapped_store_is_reopened(tmp_path: Path) -> None:
     store = build_fixture_store(tmp_path / "store")
-    srv = start_server(store, tmp_path / "server.log", "--workers", "1", "--timeout", "5")
-    try:
+    with in_process(store=store, workers=1, timeout=5) as srv:
         assert claims(srv) == 2
         extra = (f'<{BASE}graph/extra> {{ <{BASE}id/claim/extra/one> a '
                  f'<{BASE}ontology#Claim> . }}')
@@ -35,6 +34,4 @@ def test_swapped_store_is_reopened(tmp_path: Path) -> None:
             del st
         assert claims(srv) == 3
         assert srv.get("/health").json()["info"]["version"] == "second"
-    finally:
-        stop_server(srv)
-        shutil.rmtree(tmp_path, ignore_errors=True)
+    shutil.rmtree(tmp_path, ignore_errors=True)

@@ -12,13 +12,12 @@ from html import unescape
 
 import httpx
 import pytest
-from conftest import Server, start_server, stop_server
-from seed_helpers import BROWSER, KHARKIV, seed_store, start_seed_server
+from harness import BROWSER, KHARKIV, Endpoint, in_process
 
 from kg.build import build
 from kg.catalogue import load_catalogue
 from kg.synth import synth
-from server.dispute_view import INCIDENTS_PER_PAGE
+from server.views.dispute_view import INCIDENTS_PER_PAGE
 
 CATALOGUE = load_catalogue()
 DEFAULT = CATALOGUE["disputes"].paging.size  # type: ignore[union-attr]
@@ -26,25 +25,15 @@ NEXT = re.compile(r'<([^>]+)>; rel="next"')
 
 
 @pytest.fixture(scope="module")
-def seed(request: pytest.FixtureRequest, standin,
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = start_seed_server(seed_store(request), tmp_path_factory.mktemp("paging-seed")
-                            / "server.log", standin[0])
-    yield srv
-    stop_server(srv)
-
-
-@pytest.fixture(scope="module")
-def large(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def large(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     """A synthetic store with more disputes than a default page and more incidents than a
     page of /disputes (36 articles: 72 disputes, 24 incidents)."""
     folder = tmp_path_factory.mktemp("paging-large")
     synth(folder / "seeds", articles=36)
     report = build(folder / "seeds", folder / "store", shacl="off")
     assert report.store is not None
-    srv = start_server(report.store, folder / "server.log", "--timeout", "20", "--workers", "2")
-    yield srv
-    stop_server(srv)
+    with in_process(store=report.store, timeout=20, workers=2) as app:
+        yield app
 
 
 def _next(response: httpx.Response) -> str | None:
@@ -52,7 +41,7 @@ def _next(response: httpx.Response) -> str | None:
     return found.group(1) if found else None
 
 
-def follow(server: Server, path: str, **params: str) -> list[httpx.Response]:
+def follow(server: Endpoint, path: str, **params: str) -> list[httpx.Response]:
     """Every page from the first, following `Link: rel="next"` to the end."""
     pages = [server.get(path, params=params)]
     while (url := _next(pages[-1])) is not None:
@@ -74,7 +63,7 @@ def by_dispute(rows: list[dict]) -> dict[str, list[dict]]:
 
 
 @pytest.mark.parametrize("page_size", [None, "1", "7"])
-def test_pages_are_whole_disputes_and_add_up_to_the_whole_answer(large: Server,
+def test_pages_are_whole_disputes_and_add_up_to_the_whole_answer(large: Endpoint,
                                                                  page_size: str | None) -> None:
     params = {"page_size": page_size} if page_size else {}
     whole = bindings(large.get("/queries/disputes.json", params={"page_size": "all"}))
@@ -94,7 +83,7 @@ def test_pages_are_whole_disputes_and_add_up_to_the_whole_answer(large: Server,
     assert [r for p in pages for r in bindings(p)] == whole  # row for row, in order
 
 
-def test_csv_and_tsv_pages_add_up_too(large: Server) -> None:
+def test_csv_and_tsv_pages_add_up_too(large: Endpoint) -> None:
     for ext in ("csv", "tsv"):
         whole = large.get(f"/queries/disputes.{ext}", params={"page_size": "all"}).text
         pages = follow(large, f"/queries/disputes.{ext}", page_size="10", lang="fr")
@@ -105,7 +94,7 @@ def test_csv_and_tsv_pages_add_up_too(large: Server) -> None:
         assert header + body == fr.text and fr.text != whole
 
 
-def test_a_page_within_one_incident(large: Server) -> None:
+def test_a_page_within_one_incident(large: Endpoint) -> None:
     whole = bindings(large.get("/queries/disputes.json", params={"page_size": "all"}))
     incident = max(by_dispute(whole).values(), key=len)[0]["incident"]["value"]
     mine = [r for r in whole if r["incident"]["value"] == incident]
@@ -113,7 +102,7 @@ def test_a_page_within_one_incident(large: Server) -> None:
     assert len(pages) > 1 and [r for p in pages for r in bindings(p)] == mine
 
 
-def test_prev_links_and_a_page_past_the_end(large: Server) -> None:
+def test_prev_links_and_a_page_past_the_end(large: Endpoint) -> None:
     second = large.get("/queries/disputes.json", params={"page": "2", "page_size": "5"})
     links = second.headers["link"]
     assert '</queries/disputes.json?page_size=5>; rel="prev"' in links
@@ -123,7 +112,7 @@ def test_prev_links_and_a_page_past_the_end(large: Server) -> None:
     assert 'rel="next"' not in past.headers["link"]
 
 
-def test_html_page_links_to_the_next_page_and_the_whole_answer(large: Server) -> None:
+def test_html_page_links_to_the_next_page_and_the_whole_answer(large: Endpoint) -> None:
     first = large.get("/queries/disputes", headers={"Accept": BROWSER})
     assert '</queries/disputes?page=2>; rel="next"' in first.headers["link"]
     html = first.text
@@ -138,7 +127,7 @@ def test_html_page_links_to_the_next_page_and_the_whole_answer(large: Server) ->
     assert rows == len(page2)
 
 
-def test_the_seed_fits_one_page(seed: Server) -> None:
+def test_the_seed_fits_one_page(seed: Endpoint) -> None:
     first = seed.get("/queries/disputes.json")
     assert 'rel="next"' not in first.headers["link"]
     whole = seed.get("/queries/disputes.json", params={"page_size": "all"})
@@ -153,7 +142,7 @@ def test_the_seed_fits_one_page(seed: Server) -> None:
     ({"page_size": "501"}, "page_size"), ({"page_size": "ALL"}, "page_size"),
     ({"page_size": " 5"}, "page_size"), ({"page": "2", "page_size": "all"}, "page"),
 ])
-def test_bad_paging_values_are_400_naming_the_parameter(seed: Server, params: dict[str, str],
+def test_bad_paging_values_are_400_naming_the_parameter(seed: Endpoint, params: dict[str, str],
                                                        bad: str) -> None:
     for path in ("/queries/disputes", "/queries/disputes.json", "/queries/disputes.csv"):
         r = seed.get(path, params=params)
@@ -164,12 +153,12 @@ def test_bad_paging_values_are_400_naming_the_parameter(seed: Server, params: di
     assert page.status_code == 400 and f"<code>{bad}</code>" in page.text
 
 
-def test_unpaged_queries_refuse_paging_parameters(seed: Server) -> None:
+def test_unpaged_queries_refuse_paging_parameters(seed: Endpoint) -> None:
     r = seed.get("/queries/denials.json", params={"page": "2"})
     assert r.status_code == 422 and r.json()["parameter"] == "page"
 
 
-def test_paging_is_documented_in_the_catalogue_and_openapi(seed: Server) -> None:
+def test_paging_is_documented_in_the_catalogue_and_openapi(seed: Endpoint) -> None:
     entry = next(e for e in seed.get("/queries.json").json()["queries"]
                  if e["name"] == "disputes")
     assert entry["paging"]["unit"] == "dispute"
@@ -186,7 +175,7 @@ def test_paging_is_documented_in_the_catalogue_and_openapi(seed: Server) -> None
     assert "page" not in {p["name"] for p in denials["parameters"]}
 
 
-def test_dispute_list_is_paged_by_whole_incidents(large: Server) -> None:
+def test_dispute_list_is_paged_by_whole_incidents(large: Endpoint) -> None:
     first = large.get("/disputes", headers={"Accept": BROWSER})
     assert first.status_code == 200
     assert first.headers["link"] == '</disputes?page=2>; rel="next"'
@@ -210,7 +199,7 @@ def test_dispute_list_is_paged_by_whole_incidents(large: Server) -> None:
     assert r.status_code == 400 and r.json()["parameter"] == "page"
 
 
-def test_the_csv_of_a_page_parses(seed: Server) -> None:
+def test_the_csv_of_a_page_parses(seed: Endpoint) -> None:
     r = seed.get("/queries/disputes.csv", params={"page_size": "1", "page": "2"})
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert len({row["dispute"] for row in rows}) == 1

@@ -15,11 +15,19 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import unquote
 
-import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import ROOT, Server, start_server, stop_server
-from seed_helpers import BROWSER, KHARKIV, rows, seed_store, start_seed_server
+from harness import (
+    BROWSER,
+    KHARKIV,
+    ROOT,
+    Endpoint,
+    in_process,
+    rows,
+    seed_settings,
+    start_server,
+    stop_server,
+)
 
 from kg.catalogue import load_catalogue
 
@@ -48,32 +56,23 @@ ORDER BY ?actor ?label
 
 @pytest.fixture(scope="module")
 def store(request: pytest.FixtureRequest) -> Path:
-    return seed_store(request)
-
-
-@pytest.fixture(scope="module")
-def seed(store: Path, standin, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = start_seed_server(store, tmp_path_factory.mktemp("saved") / "server.log", standin[0])
-    yield srv
-    stop_server(srv)
+    return request.getfixturevalue("built_store")
 
 
 @pytest.fixture(scope="module")
 def added(store: Path, standin, tmp_path_factory: pytest.TempPathFactory,
-          ) -> Iterator[tuple[Server, Path]]:
+          ) -> Iterator[tuple[Endpoint, Path]]:
     """The server over a copy of queries/ with one more .rq file."""
     folder = tmp_path_factory.mktemp("catalogue") / "queries"
     shutil.copytree(ROOT / "queries", folder)
     (folder / "actors-by-label.rq").write_text(NEW_QUERY, encoding="utf-8")
-    srv = start_seed_server(store, tmp_path_factory.mktemp("added") / "server.log", standin[0],
-                            "--queries", str(folder))
-    yield srv, folder
-    stop_server(srv)
+    with in_process(**seed_settings(store, standin[0], queries_dir=folder)) as app:
+        yield app, folder
 
 
 # --- the catalogue --------------------------------------------------------------------------
 
-def test_catalogue_as_json_and_html(seed: Server) -> None:
+def test_catalogue_as_json_and_html(seed: Endpoint) -> None:
     data = seed.get("/queries.json").json()
     assert [e["name"] for e in data["queries"]] == sorted(CATALOGUE)
     by_accept = seed.get("/queries", headers={"Accept": "application/json"}).json()
@@ -92,7 +91,7 @@ def test_catalogue_as_json_and_html(seed: Server) -> None:
 
 
 @pytest.mark.parametrize("name", SELECTS)
-def test_page_twins_and_links(seed: Server, name: str) -> None:
+def test_page_twins_and_links(seed: Endpoint, name: str) -> None:
     page = seed.get(f"/queries/{name}", headers={"Accept": BROWSER})
     assert page.status_code == 200, page.text[:300]
     html = page.text
@@ -112,7 +111,7 @@ def test_page_twins_and_links(seed: Server, name: str) -> None:
     assert query == CATALOGUE[name].query
 
 
-def test_twins_are_pyoxigraph_serialisations(seed: Server, store: Path) -> None:
+def test_twins_are_pyoxigraph_serialisations(seed: Endpoint, store: Path) -> None:
     from kg.store import open_read_only
 
     db = open_read_only(store)
@@ -125,7 +124,7 @@ def test_twins_are_pyoxigraph_serialisations(seed: Server, store: Path) -> None:
         assert got.content == expected
 
 
-def test_result_table_shows_labels_and_links_locally(seed: Server) -> None:
+def test_result_table_shows_labels_and_links_locally(seed: Endpoint) -> None:
     html = seed.get("/queries/casualty-figures", params={"incident": KHARKIV},
                     headers={"Accept": BROWSER}).text
     assert '<a href="/id/actor/ukrainian-officials" title="https://w3id.org/dispute-kg/id/actor/' \
@@ -136,7 +135,7 @@ def test_result_table_shows_labels_and_links_locally(seed: Server) -> None:
     assert {(r["kindLabel"], r["count"]) for r in rows_} >= {("killed", "2"), ("injured", "28")}
 
 
-def test_bad_and_unknown_parameters_are_422_naming_the_parameter(seed: Server) -> None:
+def test_bad_and_unknown_parameters_are_422_naming_the_parameter(seed: Endpoint) -> None:
     cases = [
         ("disputes", {"incident": "not an iri"}, "incident"),
         ("disputes", {"lang": "de"}, "lang"),
@@ -158,7 +157,7 @@ def test_bad_and_unknown_parameters_are_422_naming_the_parameter(seed: Server) -
     assert seed.get("/queries/disputes.xlsx").status_code == 404
 
 
-def test_parameters_filter(seed: Server) -> None:
+def test_parameters_filter(seed: Endpoint) -> None:
     all_rows = rows(seed.get("/queries/disputes.json"))
     kharkiv = rows(seed.get("/queries/disputes.json", params={"incident": KHARKIV}))
     assert 0 < len(kharkiv) < len(all_rows)
@@ -167,7 +166,7 @@ def test_parameters_filter(seed: Server) -> None:
     assert "Explosion à Kharkiv du 2 janvier 2026" in {r["incidentLabel"] for r in fr}
 
 
-def test_openapi_has_one_typed_operation_per_saved_query(seed: Server) -> None:
+def test_openapi_has_one_typed_operation_per_saved_query(seed: Endpoint) -> None:
     doc = seed.get("/openapi.json").json()
     ops = {op["operationId"]: (path, op) for path, item in doc["paths"].items()
            for op in item.values() if isinstance(op, dict) and "operationId" in op}
@@ -188,7 +187,7 @@ def test_openapi_has_one_typed_operation_per_saved_query(seed: Server) -> None:
     assert example["incident"] == KHARKIV
 
 
-def test_query_ui_has_a_tab_per_saved_query(seed: Server) -> None:
+def test_query_ui_has_a_tab_per_saved_query(seed: Endpoint) -> None:
     html = seed.get("/sparql", headers={"Accept": BROWSER}).text
     tabs = json.loads(re.search(r"const savedTabs = (\[.*?\]);\n", html, re.S).group(1))
     assert {t["name"] for t in tabs} == set(CATALOGUE)
@@ -197,7 +196,7 @@ def test_query_ui_has_a_tab_per_saved_query(seed: Server) -> None:
         assert t["title"] == CATALOGUE[t["name"]].title["en"]
 
 
-def _examples(server: Server) -> ox.Store:
+def _examples(server: Endpoint) -> ox.Store:
     r = server.get("/.well-known/sparql-examples", headers={"Accept": "text/turtle"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
     db = ox.Store()
@@ -205,7 +204,7 @@ def _examples(server: Server) -> ox.Store:
     return db
 
 
-def test_sparql_examples_follow_the_sib_convention(seed: Server) -> None:
+def test_sparql_examples_follow_the_sib_convention(seed: Endpoint) -> None:
     db = _examples(seed)
     sh = lambda local: ox.NamedNode(SH + local)  # noqa: E731
     examples = {t.subject.value: t.subject for t in db.quads_for_pattern(
@@ -243,7 +242,7 @@ def test_sparql_examples_follow_the_sib_convention(seed: Server) -> None:
     assert len(other) == len(db)
 
 
-def test_federated_saved_query_goes_to_the_configured_endpoint(seed: Server, standin) -> None:
+def test_federated_saved_query_goes_to_the_configured_endpoint(seed: Endpoint, standin) -> None:
     before = len(standin[1])
     r = seed.get("/queries/wikidata-places.json")
     assert r.status_code == 200, r.text
@@ -252,7 +251,7 @@ def test_federated_saved_query_goes_to_the_configured_endpoint(seed: Server, sta
 
 # --- adding a .rq file adds it everywhere -----------------------------------------------------
 
-def test_a_new_rq_file_appears_everywhere(added: tuple[Server, Path], store: Path) -> None:
+def test_a_new_rq_file_appears_everywhere(added: tuple[Endpoint, Path], store: Path) -> None:
     srv, folder = added
     name = "actors-by-label"
     assert name in [e["name"] for e in srv.get("/queries.json").json()["queries"]]
@@ -304,7 +303,7 @@ NOTHING = {"iri": "https://example.invalid/nothing", "wikidata-id": "Q" + "9" * 
            "lang-string": "zz-nothing@en"}
 
 
-def _check_injections(server: Server, name: str, params: dict[str, str]) -> None:
+def _check_injections(server: Endpoint, name: str, params: dict[str, str]) -> None:
     """Every payload in every parameter: 422, or exactly the rows of a non-matching value."""
     everything = rows(server.get(f"/queries/{name}.json"))
     for param, ptype in params.items():
@@ -325,19 +324,18 @@ def _check_injections(server: Server, name: str, params: dict[str, str]) -> None
 
 @pytest.mark.parametrize("name", ["disputes", "claims-by-actor", "provenance", "quotes",
                                   "casualty-figures", "attributions"])
-def test_injection_attempts_change_nothing(seed: Server, name: str) -> None:
+def test_injection_attempts_change_nothing(seed: Endpoint, name: str) -> None:
     _check_injections(seed, name, {p.name: p.type for p in CATALOGUE[name].params})
 
 
-def test_injection_into_free_text_parameters(added: tuple[Server, Path]) -> None:
+def test_injection_into_free_text_parameters(added: tuple[Endpoint, Path]) -> None:
     srv, _ = added
     _check_injections(srv, "actors-by-label", {"name": "string", "tagged": "lang-string"})
     assert len(rows(srv.get("/queries/actors-by-label.json",
                             params={"tagged": "Russie@fr"}))) == 1
 
 
-def test_no_server_error_on_any_page(seed: Server) -> None:
+def test_no_server_error_on_any_page(seed: Endpoint) -> None:
     for path in ("/queries", "/queries.json", "/.well-known/sparql-examples"):
         assert seed.get(path).status_code == 200
-    assert httpx.get(seed.url + "/queries/disputes", params={"incident": "\x00"},
-                     timeout=30).status_code == 422
+    assert seed.get("/queries/disputes", params={"incident": "\x00"}).status_code == 422

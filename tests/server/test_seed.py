@@ -4,41 +4,30 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from conftest import Server, start_server, stop_server
+from harness import Endpoint
 
 BASE = "https://w3id.org/dispute-kg/"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
-@pytest.fixture(scope="module")
-def seed_server(built_store: Path, tmp_path_factory) -> Iterator[Server]:
-    srv = start_server(built_store, tmp_path_factory.mktemp("seed") / "server.log",
-                       "--timeout", "10", "--workers", "2")
-    yield srv
-    stop_server(srv)
-
-
-def select(server: Server, query: str) -> list[dict]:
+def select(server: Endpoint, query: str) -> list[dict]:
     r = server.get("/sparql", params={"query": query})
     assert r.status_code == 200, r.text
     return json.loads(r.content)["results"]["bindings"]
 
 
-def test_graphs_and_disputes(seed_server: Server) -> None:
-    graphs = {b["g"]["value"] for b in select(seed_server, "SELECT DISTINCT ?g { GRAPH ?g {} }")}
+def test_graphs_and_disputes(seed: Endpoint) -> None:
+    graphs = {b["g"]["value"] for b in select(seed, "SELECT DISTINCT ?g { GRAPH ?g {} }")}
     assert {BASE + "graph/derived", BASE + "graph/ontology"} <= graphs
-    assert select(seed_server, f"SELECT ?d {{ ?d a <{BASE}ontology#Dispute> }} LIMIT 1")
+    assert select(seed, f"SELECT ?d {{ ?d a <{BASE}ontology#Dispute> }} LIMIT 1")
 
 
-def test_article_page_links_every_span(seed_server: Server) -> None:
-    rows = select(seed_server, f"SELECT ?a ?t {{ ?a a <{BASE}ontology#Article> ; "
+def test_article_page_links_every_span(seed: Endpoint) -> None:
+    rows = select(seed, f"SELECT ?a ?t {{ ?a a <{BASE}ontology#Article> ; "
                   "<http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#isString> ?t }")
     iri, text = rows[0]["a"]["value"], rows[0]["t"]["value"]
-    html = seed_server.get("/" + iri[len(BASE):], headers={"Accept": BROWSER}).text
+    html = seed.get("/" + iri[len(BASE):], headers={"Accept": BROWSER}).text
     div = html.split('<div class="article-text" lang="fr">')[1].split("</div>")[0]
     import html as html_lib
 
@@ -46,10 +35,10 @@ def test_article_page_links_every_span(seed_server: Server) -> None:
     assert div.count('class="span') > 10
 
 
-def test_every_resource_page_resolves(seed_server: Server) -> None:
-    rows = select(seed_server, f"""SELECT DISTINCT ?s {{ ?s ?p ?o
+def test_every_resource_page_resolves(seed: Endpoint) -> None:
+    rows = select(seed, f"""SELECT DISTINCT ?s {{ ?s ?p ?o
         FILTER(STRSTARTS(STR(?s), "{BASE}id/")) FILTER(!CONTAINS(STR(?s), "/mention/")) }}
         ORDER BY ?s LIMIT 25""")
     for row in rows:
-        r = seed_server.get("/" + row["s"]["value"][len(BASE):], headers={"Accept": BROWSER})
+        r = seed.get("/" + row["s"]["value"][len(BASE):], headers={"Accept": BROWSER})
         assert r.status_code == 200, row

@@ -32,7 +32,8 @@ def test_the_deadline_covers_the_wait_for_a_worker(built_store: Path) -> None:
 
         try:
             runaway = asyncio.create_task(ask("runaway", Job(query=RUNAWAY), 3))
-            await asyncio.sleep(0.3)  # the runaway holds the only worker
+            while pool.idle:  # until the runaway holds the only worker
+                await asyncio.sleep(0.01)
             await ask("waiting", SIMPLE, 1)
             await runaway
         finally:
@@ -54,10 +55,12 @@ def test_a_long_query_is_reniced_and_its_worker_restored(built_store: Path,
         try:
             pid = pool._idle[0].process.pid  # noqa: SLF001
             before = os.getpriority(os.PRIO_PROCESS, pid)
-            task = asyncio.create_task(pool.execute(Job(query=RUNAWAY), 1.5))
-            await asyncio.sleep(0.8)
+            task = asyncio.create_task(pool.execute(Job(query=RUNAWAY), 30))
+            while os.getpriority(os.PRIO_PROCESS, pid) == before:  # reniced past NICE_AFTER
+                await asyncio.sleep(0.02)
             during = os.getpriority(os.PRIO_PROCESS, pid)
-            assert (await task).status == 504
+            task.cancel()  # done with the runaway: its worker is killed and replaced
+            await asyncio.gather(task, return_exceptions=True)
             for _ in range(200):  # the killed worker is replaced in the background
                 if pool.idle:
                     break
@@ -79,7 +82,8 @@ def test_a_cancelled_request_does_not_leak_its_worker(built_store: Path) -> None
         await pool.start()
         try:
             task = asyncio.create_task(pool.execute(Job(query=RUNAWAY), 30))
-            await asyncio.sleep(0.3)
+            while pool.idle:  # until the runaway holds the only worker
+                await asyncio.sleep(0.01)
             task.cancel()  # the client went away: the query must not keep the worker
             await asyncio.gather(task, return_exceptions=True)
             waiting = asyncio.create_task(pool.execute(SIMPLE, 20))

@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from server import saved, saved_openapi
 from server.backend import Backend, EmbeddedBackend, RemoteBackend
+from server.clients import ClientLimits, ClientPolicy
 from server.pages import LOCAL_ASSETS
 from server.settings import Settings
 from server.workers import WorkerPool
@@ -95,7 +96,9 @@ class _App(FastAPI):
 
 def make_backend(settings: Settings) -> Backend:
     """The embedded worker pool, or the remote endpoint `settings.backend` names."""
+    clients = ClientLimits(ClientPolicy(settings.client_concurrency, settings.client_seconds))
     if settings.backend:
-        return RemoteBackend(settings.backend, settings.workers, settings.queue_wait)
+        return RemoteBackend(settings.backend, settings.workers, settings.queue_wait, clients)
     return EmbeddedBackend(WorkerPool(settings.store, settings.workers,
-                                      settings.memory_limit_mb, settings.queue_wait))
+                                      settings.memory_limit_mb, settings.queue_wait,
+                                      long_queries=settings.long_queries), clients)

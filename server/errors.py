@@ -18,8 +18,10 @@ def error_response(
 
 
 def outcome_error(outcome: Outcome, retry_after: int | None = None) -> JSONResponse:
-    """Turn a failed worker outcome into its error response (503 carries Retry-After)."""
-    headers = {"Retry-After": str(retry_after)} if outcome.status == 503 and retry_after else None
+    """Turn a failed worker outcome into its error response (429 and 503 carry Retry-After:
+    the outcome's own, else `retry_after` for a 503)."""
+    retry = outcome.retry_after or (retry_after if outcome.status == 503 else None)
+    headers = {"Retry-After": str(retry)} if retry else None
     return error_response(
         outcome.status, outcome.error, outcome.message, headers=headers, **outcome.details
     )

@@ -37,6 +37,9 @@ class Settings:
     # its deadline) cannot halve the pool (bench/soak.py measures this)
     workers: int = max(2, (os.cpu_count() or 1) + 1)
     queue_wait: float = 2.0  # seconds a request waits for a free worker before 503
+    long_queries: int | None = None  # queries past 1 s run on at once (None: `workers`)
+    client_concurrency: int = 5  # /sparql queries one client may have at once (429 past it)
+    client_seconds: float = 60.0  # /sparql query seconds per minute one client may use (429)
     max_body_bytes: int = 1 << 20  # request body cap (413)
     max_result_bytes: int = 64 << 20  # serialised result cap
     memory_limit_mb: int = 2048  # resident memory cap of one query worker
@@ -59,6 +62,10 @@ class Settings:
             timeout=float(_env("TIMEOUT", str(d.timeout))),
             workers=max(1, int(_env("WORKERS", str(d.workers)))),
             queue_wait=float(_env("QUEUE_WAIT", str(d.queue_wait))),
+            long_queries=int(_env("LONG_QUERIES", "")) if _env("LONG_QUERIES", "") else None,
+            client_concurrency=max(1, int(_env("CLIENT_CONCURRENCY",
+                                                str(d.client_concurrency)))),
+            client_seconds=float(_env("CLIENT_SECONDS", str(d.client_seconds))),
             max_body_bytes=int(_env("MAX_BODY_BYTES", str(d.max_body_bytes))),
             max_result_bytes=int(_env("MAX_RESULT_BYTES", str(d.max_result_bytes))),
             memory_limit_mb=int(_env("MEMORY_LIMIT_MB", str(d.memory_limit_mb))),

@@ -13,7 +13,7 @@ from server.errors import error_response, outcome_error
 from server.evaluate import Job, Outcome, Spool
 from server.pages import render_ui
 from server.protocol import NotAcceptable, UnknownFormat
-from server.service_description import service_description
+from server.service_description import endpoint_url, service_description
 from server.settings import Settings
 
 router = APIRouter(tags=["SPARQL"])
@@ -181,13 +181,15 @@ async def sparql(request: Request) -> Response:
         named_graphs=tuple(ng) if ng is not None else None,
         max_bytes=settings.max_result_bytes,
         service_allow=settings.service_allow,
+        base=endpoint_url(request),  # relative IRIs in the query resolve against it
     )
     if dg is not None or ng is not None:
         bad = [g for g in (*(dg or ()), *(ng or ())) if not _is_iri(g)]
         if bad:
             return error_response(400, "bad-graph-uri", f"not an absolute IRI: {bad[0]!r}")
     backend = request.app.state.backend
-    outcome = await backend.execute(job, timeout)
+    outcome = await backend.execute(job, timeout,
+                                    client=request.client.host if request.client else "")
     if not outcome.ok:
         return outcome_error(outcome, backend.retry_after(settings.timeout))
     return answer(outcome, {"Vary": "Accept, Accept-Charset", "Cache-Control": "no-cache"})

@@ -39,7 +39,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from kg.sparql_lexer import SparqlLexError, lex
-from server.clients import ClientLimits
+from server.clients import ClientLimits, Priority
 from server.evaluate import CappedBuffer, Job, Outcome, Task, result_too_large, too_large
 from server.federation import Federator
 from server.guard import QueryRejected, Reading, read_query
@@ -94,17 +94,19 @@ class _Engine:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         if client is None:
-            return await self._execute(job, timeout, deadline, 0.0)
+            return await self._execute(job, timeout, deadline, self.clients.priority(None))
         refusal, start = self.clients.admit(client)
         if refusal is not None:
             return refusal
+        outcome = Outcome(499, error="cancelled")  # the request went away
         try:
-            return await self._execute(job, timeout, deadline, self.clients.usage(client))
+            outcome = await self._execute(job, timeout, deadline, self.clients.priority(client))
+            return outcome
         finally:
-            self.clients.finish(client, start)
+            self.clients.finish(client, start, outcome)
 
     async def _execute(self, job: Job, timeout: float, deadline: float,
-                       priority: float) -> Outcome:
+                       priority: Priority) -> Outcome:
         try:
             text = self._text(job)
             reading = await _read(text, job, self.federate)
@@ -130,7 +132,7 @@ class _Engine:
         return job.query
 
     async def _run(self, reading: Reading, answers: Sequence[str], job: Job, timeout: float,
-                   deadline: float, priority: float) -> Outcome:
+                   deadline: float, priority: Priority) -> Outcome:
         raise NotImplementedError
 
     async def start(self) -> None:
@@ -171,7 +173,7 @@ class EmbeddedBackend(_Engine):
         await super().close()
 
     async def _run(self, reading: Reading, answers: Sequence[str], job: Job, timeout: float,
-                   deadline: float, priority: float) -> Outcome:
+                   deadline: float, priority: Priority) -> Outcome:
         task = Task.of(reading, job, answers)
         return await self.pool.execute(task, timeout, deadline=deadline, priority=priority)
 
@@ -230,7 +232,7 @@ class RemoteBackend(_Engine):
         return text
 
     async def _execute(self, job: Job, timeout: float, deadline: float,
-                       priority: float) -> Outcome:
+                       priority: Priority) -> Outcome:
         try:
             return await super()._execute(job, timeout, deadline, priority)
         except _ExtensionForbidden as exc:
@@ -239,15 +241,23 @@ class RemoteBackend(_Engine):
                            "through this endpoint")
 
     async def _run(self, reading: Reading, answers: Sequence[str], job: Job, timeout: float,
-                   deadline: float, priority: float) -> Outcome:
-        import httpx
-
+                   deadline: float, priority: Priority) -> Outcome:
         text = reading.with_base(answers)
         builtin = _engine_builtin(text)  # prefixed names are expanded now
         if builtin:
             return Outcome(403, form=reading.form, error="extension-forbidden",
                            message=f"{builtin}: engine-specific built-in functions are not "
                            "allowed through this endpoint")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        outcome = await self._exchange(reading, text, job, timeout, deadline)
+        return replace(outcome, ran=loop.time() - started)
+
+    async def _exchange(self, reading: Reading, text: str, job: Job, timeout: float,
+                        deadline: float) -> Outcome:
+        """Send the canonical text to the engine and bring its answer back, re-serialised."""
+        import httpx
+
         fmt = job.results_format if reading.kind == "results" else job.graph_format
         assert fmt is not None  # checked before
         loop = asyncio.get_running_loop()

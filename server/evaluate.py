@@ -136,6 +136,7 @@ class Outcome:
     details: dict = field(default_factory=dict)
     spool: Spool | None = None
     retry_after: int | None = None  # seconds, for a 429 or 503 the client may retry
+    ran: float = 0.0  # seconds the query held a worker (set by the pool)
 
     @property
     def ok(self) -> bool:

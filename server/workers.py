@@ -10,10 +10,14 @@ LONG_AFTER seconds moves to the long lane, bounded by `long_queries`: its worker
 no longer counts against the short lane, where a warm spare worker takes its place at once (a
 new spare is started in the background). When the long lane is full, a query that passes the
 threshold is stopped with 503 and Retry-After. So runaways, however many, hold a short-lane
-worker for at most LONG_AFTER seconds each, and a request waiting for a worker is served in
-order of priority (its client's recent query time, lower first; then arrival), so a quiet
-client goes before clients that keep the workers busy. A request that gets no worker within
-`queue_wait` seconds (or its deadline) is answered 503 busy.
+worker for at most LONG_AFTER seconds each.
+
+Requests wait for a short-lane worker in order of priority (server.clients: quiet clients,
+then clients not seen lately, then heavy ones; within a class, less recent query time first;
+then arrival), and the last RESERVE idle worker(s) of the short lane are kept for quiet
+clients: a client whose queries keep running past the threshold can never take every worker.
+A request that gets no worker within `queue_wait` seconds (or its deadline) is answered 503
+busy.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle, send_handle
 from pathlib import Path
@@ -50,6 +54,9 @@ SPARES = 1  # warm workers kept ready to take a promoted worker's place
 TRIM_AFTER = 0.02  # seconds a query must have run before its worker checks its memory
 TRIM_OVER = 32 << 20  # bytes a worker may grow past its last trimmed size before a trim
 RESPAWN_DELAY = 1.0  # seconds before trying again when a worker failed to start
+RESERVE = 1  # idle short-lane workers only quiet clients may take (none in a 1-worker pool)
+QUIET = 0  # the priority class of quiet clients (server.clients)
+Priority = tuple[int, float]  # (class, recent query seconds): lower waits less
 
 
 def _worker_main(conn: Connection, store_path: str, isolate: bool) -> None:
@@ -158,7 +165,8 @@ class WorkerPool:
         self._long_busy = 0
         self._starting = 0
         self._workers: set[_Worker] = set()  # every live worker this pool started
-        self._waiters: list[tuple[float, int, asyncio.Future[_Worker]]] = []  # a heap
+        self._waiters: list[tuple[Priority, int, asyncio.Future[_Worker]]] = []  # a heap
+        self.reserve = RESERVE if size > RESERVE else 0
         self._pending = 0  # waiters not yet served, expired or cancelled
         self._order = itertools.count()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -199,11 +207,12 @@ class WorkerPool:
             status = await asyncio.to_thread(_await_ready, w)
             self._arrived(w, status, counted=False)
         iso = self.isolation
+        shown = logging.getLogger("uvicorn.error")  # the server's own log, shown by default
         if iso.isolated:
-            log.info("query workers run without a network (%s): %s", iso.method, iso.detail)
+            shown.info("query workers run without a network (%s): %s", iso.method, iso.detail)
         else:
-            log.warning("query workers could NOT be taken off the network (%s); every SERVICE "
-                        "is refused", iso.detail)
+            shown.warning("query workers could NOT be taken off the network (%s); every "
+                          "SERVICE is refused", iso.detail)
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe()
@@ -278,17 +287,23 @@ class WorkerPool:
 
     def _release(self, w: _Worker) -> None:
         """Hand a free short-lane worker to the waiting request with the best priority, or
-        park it (loop thread only)."""
+        park it; a worker that would leave fewer than `reserve` idle goes to a quiet client
+        only (loop thread only)."""
         if self._closed:
             self._retire(w)
             return
         while self._waiters:
-            _, _, waiter = heapq.heappop(self._waiters)
-            if not waiter.done():
-                self._pending -= 1
-                self._short_busy += 1
-                waiter.set_result(w)
-                return
+            priority, _, waiter = self._waiters[0]
+            if waiter.done():
+                heapq.heappop(self._waiters)
+                continue
+            if priority[0] != QUIET and len(self._idle) < self.reserve:
+                break  # kept for a quiet client
+            heapq.heappop(self._waiters)
+            self._pending -= 1
+            self._short_busy += 1
+            waiter.set_result(w)
+            return
         self._idle.append(w)
 
     def _finished(self, w: _Worker) -> None:
@@ -319,9 +334,9 @@ class WorkerPool:
 
     # --- running a task ----------------------------------------------------------------------
 
-    async def _acquire(self, wait: float, priority: float) -> _Worker | None:
+    async def _acquire(self, wait: float, priority: Priority) -> _Worker | None:
         """An idle short-lane worker, waiting up to `wait` seconds; None when none came."""
-        if self._idle:
+        if self._idle and (priority[0] == QUIET or len(self._idle) > self.reserve):
             self._short_busy += 1
             return self._idle.pop()
         if self._pending >= self.size + MAX_PENDING_EXTRA or wait <= 0:
@@ -348,7 +363,7 @@ class WorkerPool:
             timer.cancel()
 
     async def execute(self, task: Task, timeout: float, deadline: float | None = None,
-                      priority: float = 0.0) -> Outcome:
+                      priority: Priority = (QUIET, 0.0)) -> Outcome:
         """Run `task` in a worker. `deadline` (loop time; default now + `timeout`) covers
         waiting and running; `timeout` is what a 504 reports; lower `priority` waits less."""
         loop = asyncio.get_running_loop()
@@ -357,8 +372,10 @@ class WorkerPool:
         w = await self._acquire(min(self.queue_wait, deadline - loop.time()), priority)
         if w is None:
             return _busy(self.retry_after(timeout))
+        started = loop.time()
         try:
-            return await self._run(w, task, deadline, timeout)
+            outcome = await self._run(w, task, deadline, timeout)
+            return replace(outcome, ran=loop.time() - started)
         except _WorkerGone:
             self.kills["died"] += 1
             self._lost(w)
@@ -414,7 +431,7 @@ class WorkerPool:
                     self.kills["long-lane-full"] += 1
                     self._lost(w)
                     retry = self.retry_after(timeout)
-                    return Outcome(503, error="busy", retry_after=retry,
+                    return Outcome(503, error="long-lane-full", retry_after=retry,
                                    message=f"the query was stopped after {LONG_AFTER:g} s: "
                                    f"{self.long_queries} long queries are running already, "
                                    "the most this server runs at once; retry later, or "

@@ -10,8 +10,8 @@ dispute view and the link report work the same on both. Both do the same before 
    thread so the event loop keeps answering;
 3. federation by the server (server.federation): each allowlisted SERVICE block's answer is
    fetched here and written into the canonical text as VALUES;
-4. the canonical text runs, under the request's deadline; a syntax error pyoxigraph finds in it
-   is reported at its place in the user's text.
+4. the canonical text runs, under the request's deadline; a syntax error the engine finds in
+   it is reported at its place in the user's text (400).
 
 - `EmbeddedBackend`: the worker pool over the on-disk Oxigraph store (server.workers), whose
   workers have no network (server.isolation); where they could not be isolated, every SERVICE
@@ -122,11 +122,7 @@ class _Engine:
         answers = await self.federation.answers(reading, deadline, job.max_bytes, timeout)
         if isinstance(answers, Outcome):
             return answers
-        outcome = await self._run(reading, answers, job, timeout, deadline, priority)
-        if outcome.status == 400 and outcome.error == "syntax-error":
-            placed = reading.syntax_error(outcome.message, answers)
-            return replace(outcome, message=placed.message, details=placed.details)
-        return outcome
+        return await self._run(reading, answers, job, timeout, deadline, priority)
 
     def _text(self, job: Job) -> str:
         return job.query
@@ -175,7 +171,11 @@ class EmbeddedBackend(_Engine):
     async def _run(self, reading: Reading, answers: Sequence[str], job: Job, timeout: float,
                    deadline: float, priority: Priority) -> Outcome:
         task = Task.of(reading, job, answers)
-        return await self.pool.execute(task, timeout, deadline=deadline, priority=priority)
+        outcome = await self.pool.execute(task, timeout, deadline=deadline, priority=priority)
+        if outcome.status == 400 and outcome.error == "syntax-error":  # pyoxigraph's, placed
+            placed = reading.syntax_error(outcome.message, answers)
+            return replace(outcome, message=placed.message, details=placed.details)
+        return outcome
 
     def retry_after(self, timeout: float) -> int:
         return self.pool.retry_after(timeout)
@@ -250,11 +250,11 @@ class RemoteBackend(_Engine):
                            "allowed through this endpoint")
         loop = asyncio.get_running_loop()
         started = loop.time()
-        outcome = await self._exchange(reading, text, job, timeout, deadline)
+        outcome = await self._exchange(reading, answers, text, job, timeout, deadline)
         return replace(outcome, ran=loop.time() - started)
 
-    async def _exchange(self, reading: Reading, text: str, job: Job, timeout: float,
-                        deadline: float) -> Outcome:
+    async def _exchange(self, reading: Reading, answers: Sequence[str], text: str, job: Job,
+                        timeout: float, deadline: float) -> Outcome:
         """Send the canonical text to the engine and bring its answer back, re-serialised."""
         import httpx
 
@@ -292,6 +292,11 @@ class RemoteBackend(_Engine):
             return Outcome(504, form=reading.form, error="timeout",
                            message=f"the backend stopped the query early ({sql_state}); "
                            "its partial result is not passed on")
+        if status == 400:  # the engine could not parse the canonical text: the query's fault
+            placed = reading.syntax_error(body[:ERROR_EXCERPT].decode("utf-8", "replace"),
+                                          answers, lines_before=1 if reading.base else 0)
+            return Outcome(400, form=reading.form, error=placed.error, message=placed.message,
+                           details=placed.details)
         if status != 200:
             self.counts["backend-error"] += 1
             return Outcome(502, form=reading.form, error="backend-error",

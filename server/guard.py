@@ -155,7 +155,8 @@ class Reading:
         return "".join(out)
 
     def with_base(self, answers: Sequence[str] = ()) -> str:
-        """The canonical text for an engine that takes only text: the BASE declared first."""
+        """The canonical text for an engine that takes only text: the BASE declared first, on
+        a line of its own (`syntax_error(…, lines_before=1)` places the engine's errors)."""
         text = self.text(answers)
         return f"BASE {write_iri(self.base)}\n{text}" if self.base else text
 
@@ -187,12 +188,14 @@ class Reading:
             inside = 0  # rewritten token (an expanded IRI, a re-escaped string): its start
         return self.origins[i] + inside
 
-    def syntax_error(self, message: str, answers: Sequence[str] = ()) -> QuerySyntaxError:
-        """pyoxigraph's `error at L:C: …` on the canonical text, placed in the user's text."""
+    def syntax_error(self, message: str, answers: Sequence[str] = (),
+                     lines_before: int = 0) -> QuerySyntaxError:
+        """An engine's `error at L:C: …` (pyoxigraph's form) on the canonical text, placed in
+        the user's text; `lines_before` lines were sent ahead of it (a BASE declaration)."""
         m = _ERROR_AT.search(message)
-        if m is None:
-            return QuerySyntaxError(f"syntax error: {message}")
-        offset = self.origin_offset(int(m.group(1)), int(m.group(2)), answers)
+        if m is None or int(m.group(1)) <= lines_before:
+            return QuerySyntaxError(f"syntax error: {_expected(message)}")
+        offset = self.origin_offset(int(m.group(1)) - lines_before, int(m.group(2)), answers)
         line, column = line_column(self.source, offset)
         return QuerySyntaxError(f"syntax error at line {line}, column {column}: "
                                 f"{_expected(m.group(3))}{self._hint(offset)}", line=line,

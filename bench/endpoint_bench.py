@@ -124,6 +124,10 @@ def start(name: str, store: Path, size: str, log_dir: Path,
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISPUTE_KG_")}
     env["NO_PROXY"] = "*"
+    # the load generator is one client (one address) standing for many: kg serve's per-client
+    # limits (5 queries at once, 60 s of query time a minute) are lifted for it
+    env["DISPUTE_KG_CLIENT_CONCURRENCY"] = "100000"
+    env["DISPUTE_KG_CLIENT_SECONDS"] = "1e9"
     if name == "kg":
         cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "server.cli", "serve",
                "--store", str(store), "--port", str(port), "--log-level", "warning",

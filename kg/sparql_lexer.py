@@ -174,7 +174,7 @@ def _word(word: str, start: int, text: str) -> str:
     up = word.upper()
     if up in KEYWORDS or up in FUNCTIONS:
         return up
-    raise SparqlLexError(f"unknown keyword {word!r} (SPARQL 1.1 keywords and functions only; "
+    raise SparqlLexError(f"unknown keyword {word[:40]!r} (SPARQL 1.1 keywords and functions only; "
                          "a function of your own is an IRI or a prefixed name)", start, text)
 
 

@@ -234,9 +234,9 @@ def endpoint_section(e: dict) -> list[str]:
                      f"once, peaked at {pss:.0f} MB)")
     if ip and "guard_parse_ms" in next(iter(ip.values())):
         lines += ["", "Where the time of one request goes (medians, ms; `kg serve` at c=1 over "
-                  "HTTP; the guard's verdict is cached per worker, so repeated texts skip the "
-                  "parse):", "",
-                  "| query | result bytes | pyoxigraph in process | guard parse (uncached) | "
+                  "HTTP; the guard reads a query in the main process and caches its reading, so "
+                  "repeated texts skip the reading):", "",
+                  "| query | result bytes | pyoxigraph in process | guard reading (uncached) | "
                   "guard (cached) | Evaluator.run | worker pool (IPC) | kg serve HTTP p50 |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for q, v in ip.items():
@@ -270,7 +270,7 @@ def endpoint_section(e: dict) -> list[str]:
 def in_process_section(e: dict) -> list[str]:
     """A store measured without HTTP (no server could be run on it)."""
     out = [e.get("note", "In process only, no HTTP servers."), "",
-           "| query | pyoxigraph in process ms | guard parse (uncached) ms | Evaluator.run ms | "
+           "| query | pyoxigraph in process ms | guard reading (uncached) ms | Evaluator.run ms | "
            "worker pool (IPC) ms |", "|---|---:|---:|---:|---:|"]
     for q, v in e["in_process"].items():
         out.append(f"| {q} | {v['p50_ms']:,.2f} | {v['guard_parse_ms']:.2f} | "

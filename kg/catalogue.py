@@ -34,7 +34,8 @@ import pyoxigraph as ox
 
 from kg.annotations import AnnotationError
 from kg.config import QUERIES_DIR
-from kg.queryfiles import parse_query_file, tokens
+from kg.queryfiles import parse_query_file
+from kg.sparql_lexer import SparqlLexError, lex
 
 ParamType = Literal["iri", "wikidata-id", "date", "integer", "string", "lang-string"]
 PARAM_TYPES = ("iri", "wikidata-id", "date", "integer", "string", "lang-string")
@@ -69,7 +70,10 @@ class Param:
         if self.type == "iri":
             if not _IRI.fullmatch(value):
                 raise ParamError(self.name, f"{value!r} is not an absolute IRI")
-            return ox.NamedNode(value)
+            try:
+                return ox.NamedNode(value)  # what the engine will accept (percent-encoding, …)
+            except ValueError as exc:
+                raise ParamError(self.name, f"{value!r} is not a valid IRI: {exc}") from None
         if self.type == "wikidata-id":
             if not re.fullmatch(r"Q[1-9][0-9]*", value):
                 raise ParamError(self.name,
@@ -214,7 +218,7 @@ def load_saved_query(path: Path) -> SavedQuery:
                             None if spec.get("default") is None else str(spec["default"]),
                             tuple(str(v) for v in spec.get("allowed") or ()),
                             None if spec.get("example") is None else str(spec["example"])))
-    kind = _query_kind(qf.query)
+    kind = _query_kind(path, qf.query)
     if kind is None:
         raise _fail(path, "the query must be a SELECT, ASK, CONSTRUCT or DESCRIBE")
     paging = None
@@ -245,43 +249,50 @@ def _paging(path: Path, spec: object, query: str) -> Paging:
             and spec["size"] <= spec["max"]):
         raise _fail(path, "`paging` must be {unit: VARIABLE, size: N, max: M} with 0 < N <= M")
     unit = spec["unit"]
-    toks = tokens(query)
-    starts = [i for i, (kind, text) in enumerate(toks)
-              if kind == "word" and text.upper() == "SELECT"]
+    toks = lex(query)
+    starts = [i for i, t in enumerate(toks) if t.kind == "word" and t.value == "SELECT"]
     if len(starts) < 2:
         raise _fail(path, "`paging` needs a subquery `{ SELECT ?unit … ORDER BY … }` that picks "
                     "the units")
     first = starts[1]
     depth, end, words, in_projection, projected = 0, None, [], True, False
     for i in range(first, len(toks)):
-        kind, text = toks[i]
-        if kind == "other" and text == "{":
+        kind, text = toks[i].kind, toks[i].text
+        if kind == "punct" and text == "{":
             depth += 1
             in_projection = False
-        elif kind == "other" and text == "}":
+        elif kind == "punct" and text == "}":
             if depth == 0:
                 end = i
                 break
             depth -= 1
         elif depth == 0 and kind == "word":
-            words.append(text.upper())
+            words.append(toks[i].value)
         projected = projected or (in_projection and kind == "var" and text[1:] == unit)
     if end is None or not projected:
         raise _fail(path, f"the first subquery must project ?{unit}, the paging unit")
     if "ORDER" not in words or {"LIMIT", "OFFSET"} & set(words):
         raise _fail(path, "the first subquery must end with ORDER BY (a total order of the "
                     "units) and have no LIMIT or OFFSET of its own")
-    insert_at = sum(len(text) for _, text in toks[:end])
-    while query[insert_at - 1].isspace():
-        insert_at -= 1
+    last = end - 1  # the end of the last token before the subquery's `}` (not in a comment)
+    while not toks[last].significant:
+        last -= 1
+    insert_at = toks[last].end
     return Paging(unit, spec["size"], spec["max"], insert_at)
 
 
-def _query_kind(query: str) -> str | None:
-    body = re.sub(r"(?m)^\s*#.*$", "", query)
-    body = re.sub(r"(?is)^\s*((PREFIX\s+\S*:\s*<[^>]*>|BASE\s+<[^>]*>)\s*)*", "", body)
-    match = re.match(r"(?i)\s*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body)
-    return match.group(1).upper() if match else None
+def _query_kind(path: Path, query: str) -> str | None:
+    """The query form: the first keyword after the BASE and PREFIX declarations."""
+    try:
+        toks = [t for t in lex(query) if t.significant]
+    except SparqlLexError as exc:
+        raise AnnotationError(path, f"the query: {exc}") from None
+    i = 0
+    while i < len(toks) and toks[i].kind == "word" and toks[i].value in ("BASE", "PREFIX"):
+        i += 2 if toks[i].value == "BASE" else 3
+    if i < len(toks) and toks[i].value in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+        return toks[i].value
+    return None
 
 
 def load_catalogue(folder: Path = QUERIES_DIR) -> dict[str, SavedQuery]:

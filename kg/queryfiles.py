@@ -1,13 +1,9 @@
 """SPARQL files with a metadata header, the grlc convention: leading `#+ key: value` lines
 form a YAML document, the rest is the query. Used by the rules and the saved queries.
-
-`tokens` splits a query into strings, IRIs, comments, variables and words, so that the text can
-be rewritten (parameters written in, a page's LIMIT inserted) without touching what sits inside
-strings, IRIs or comments."""
+(The query text itself is split into tokens by kg.sparql_lexer.)"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,31 +40,11 @@ def parse_query_file(path: Path) -> QueryFile:
     try:
         meta = yaml.safe_load("\n".join(header)) if header else {}
     except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise AnnotationError(path, f"metadata header: {exc.problem}", line=line) from None
+        where = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise AnnotationError(path, f"metadata header: {exc.problem}", line=where) from None
     if not isinstance(meta, dict):
         raise AnnotationError(path, "metadata header must be `#+ key: value` lines", line=1)
     query = "\n".join(body).strip() + "\n"
     if not query.strip():
         raise AnnotationError(path, "no query after the metadata header")
     return QueryFile(path, meta, query)
-
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*(?::[^\s(){}\[\],;.]*)?|[A-Za-z_]*:[^\s(){}\[\],;]*)
-  | (?P<other>.)
-    """,
-    re.X | re.S,
-)
-
-
-def tokens(query: str) -> list[tuple[str, str]]:
-    """The query as (kind, text) tokens; concatenating the texts gives the query back."""
-    return [(m.lastgroup or "other", m.group()) for m in _TOKEN.finditer(query)]

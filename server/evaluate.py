@@ -1,6 +1,9 @@
-"""What a query worker process does with one job: check, evaluate, serialise natively to bytes.
+"""What a query worker process does with one task: evaluate, serialise natively to bytes.
 
-Runs inside the killable worker processes (server.workers); nothing here talks HTTP. A small
+A `Job` is what a route asks for; a `Task` is what a worker runs: the canonical text that
+server.guard re-emitted from its reading of the query (with the answers of SERVICE blocks the
+server fetched written in), never the request's own text. Runs inside the killable worker
+processes (server.workers), which have no network; nothing here talks HTTP. A small
 answer comes back as bytes; a large one is spooled to an unnamed temporary file whose
 descriptor is handed to the main process, so its bytes are never copied through pipes and
 process memory (the page cache holds them, and the file vanishes with its last descriptor).
@@ -13,15 +16,18 @@ import io
 import os
 import tempfile
 import weakref
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from kg.store import StoreMissing, current_build, open_read_only
-from server.guard import CheckedQuery, QueryRejected, check_query
 from server.protocol import OX_FORMATS
+
+if TYPE_CHECKING:
+    from server.guard import Reading
 
 SPOOL_OVER = 1 << 17  # bytes: answers up to this size travel as bytes over the worker's pipe;
 # past it a file is cheaper (measured: a 570 KB answer 2.3 ms of overhead by pipe, 1.1 by file)
@@ -42,6 +48,33 @@ class Job:
     service_allow: tuple[str, ...] = ()
     substitutions: dict[str, ox.NamedNode | ox.Literal] = field(default_factory=dict)
     spool_over: int = SPOOL_OVER  # answers larger than this go to a temporary file
+    base: str | None = None  # relative IRIs resolve against it (the endpoint's URL)
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a worker runs: a canonical text from server.guard and the job's other settings."""
+
+    text: str
+    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    has_dataset: bool  # the text has FROM / FROM NAMED
+    base: str | None
+    job: Job  # formats, dataset, caps and substitutions (its `query` is not sent)
+
+    @classmethod
+    def of(cls, reading: Reading, job: Job, answers: Sequence[str] = ()) -> Task:
+        """The task for a job read by server.guard, with its SERVICE answers written in."""
+        return cls(reading.text(answers), reading.form, reading.has_dataset, reading.base,
+                   replace(job, query=""))
+
+    @property
+    def kind(self) -> str:
+        return "results" if self.form in ("SELECT", "ASK") else "graph"
+
+    @property
+    def format(self) -> str | None:
+        """The negotiated format for this form (None: nothing acceptable)."""
+        return self.job.results_format if self.kind == "results" else self.job.graph_format
 
 
 class Spool:
@@ -102,6 +135,8 @@ class Outcome:
     message: str = ""
     details: dict = field(default_factory=dict)
     spool: Spool | None = None
+    retry_after: int | None = None  # seconds, for a 429 or 503 the client may retry
+    ran: float = 0.0  # seconds the query held a worker (set by the pool)
 
     @property
     def ok(self) -> bool:
@@ -223,61 +258,61 @@ class Evaluator:
         self._link = link
         return self._store
 
-    def run(self, job: Job) -> Outcome:
-        """Check and evaluate one job; never raises."""
-        try:
-            checked = check_query(job.query, job.service_allow)
-        except QueryRejected as exc:
-            return Outcome(exc.status, error=exc.error, message=exc.message, details=exc.details)
-        fmt = job.results_format if checked.kind == "results" else job.graph_format
+    def run(self, task: Task) -> Outcome:
+        """Evaluate one task; never raises."""
+        job = task.job
+        fmt = task.format
         if fmt is None:
-            return Outcome(406, form=checked.form, error="not-acceptable",
-                           message=f"no acceptable media type for a {checked.form} query")
+            return Outcome(406, form=task.form, error="not-acceptable",
+                           message=f"no acceptable media type for a {task.form} query")
         try:
             store = self.store()
         except (StoreMissing, OSError) as exc:
             return Outcome(503, error="store-unavailable", message=str(exc))
         try:
-            results = store.query(checked.text, **self._dataset(job, checked))
-        except SyntaxError as exc:
-            return Outcome(400, form=checked.form, error="syntax-error", message=str(exc))
-        except Exception as exc:  # evaluation errors: SERVICE failures, type errors...
-            return _failed(exc, checked)
+            results: Any = store.query(task.text, base_iri=task.base, **self._dataset(task))
+        except SyntaxError as exc:  # placed in the user's text by the backend
+            return Outcome(400, form=task.form, error="syntax-error", message=str(exc))
+        except Exception as exc:  # evaluation errors: type errors...
+            return _failed(exc, task)
         buffer = CappedBuffer(job.max_bytes, job.spool_over)
         try:
             results.serialize(buffer, format=OX_FORMATS[fmt])
-            return buffer.outcome(checked.form, fmt)
-        except ResultTooLarge:
+            return buffer.outcome(task.form, fmt)
+        except Exception as exc:  # results are lazy: evaluation errors surface here too
             buffer.discard()
-            return Outcome(507, form=checked.form, error="result-too-large",
-                           message=f"the result is larger than {job.max_bytes} bytes; "
-                           "add LIMIT or narrow the query", details={"limit": job.max_bytes})
-        except Exception as exc:
-            buffer.discard()
-            if isinstance(exc.__cause__, ResultTooLarge) or "ResultTooLarge" in repr(exc):
-                return Outcome(507, form=checked.form, error="result-too-large",
-                               message=f"the result is larger than {job.max_bytes} bytes",
-                               details={"limit": job.max_bytes})
-            return _failed(exc, checked)  # results are lazy: SERVICE calls happen here
+            if too_large(exc):
+                return result_too_large(task.form, job.max_bytes)
+            return _failed(exc, task)
 
     @staticmethod
-    def _dataset(job: Job, checked: CheckedQuery) -> dict:
+    def _dataset(task: Task) -> dict:
         """pyoxigraph dataset arguments: protocol parameters, else FROM, else the union graph."""
+        job = task.job
         kwargs: dict = {}
         if job.substitutions:
             kwargs["substitutions"] = {ox.Variable(k): v for k, v in job.substitutions.items()}
         if job.default_graph is not None or job.named_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graph or ()]
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
-        elif not checked.has_dataset:
+        elif not task.has_dataset:
             kwargs["use_default_graph_as_union"] = True
         return kwargs
 
 
-def _failed(exc: Exception, checked: CheckedQuery) -> Outcome:
-    """An evaluation error; pyoxigraph's HTTP client failing (OSError) in a federated query
-    means a remote endpoint is down, which is not this server's fault: 503."""
-    if isinstance(exc, OSError) and checked.services:
-        return Outcome(503, form=checked.form, error="service-unavailable",
-                       message=f"a remote SPARQL endpoint this query calls did not answer: {exc}")
-    return Outcome(500, form=checked.form, error="query-failed", message=str(exc))
+def too_large(exc: BaseException) -> bool:
+    """Whether `exc` is the byte cap (ResultTooLarge) as a serialiser passes it on: itself, as
+    the cause, or named in the message of pyoxigraph's own error around it."""
+    return (isinstance(exc, ResultTooLarge) or isinstance(exc.__cause__, ResultTooLarge)
+            or "ResultTooLarge" in repr(exc))
+
+
+def result_too_large(form: str, limit: int) -> Outcome:
+    return Outcome(507, form=form, error="result-too-large",
+                   message=f"the result is larger than {limit} bytes; add LIMIT or narrow the "
+                   "query", details={"limit": limit})
+
+
+def _failed(exc: Exception, task: Task) -> Outcome:
+    """An evaluation error (a bug or an engine limit): 500 with pyoxigraph's message."""
+    return Outcome(500, form=task.form, error="query-failed", message=str(exc))

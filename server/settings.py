@@ -86,6 +86,14 @@ class Settings(KgSettings):
                          json_schema_extra={"shown_default": "cores + 1"})
     queue_wait: float = Field(2.0, ge=0, description="Seconds a request waits for a free "
                               "worker before 503.")
+    long_queries: int | None = Field(
+        None, ge=1, description="Queries running past 1 s that may run at once (the long "
+        "lane); the next one to pass 1 s is stopped with 503 long-lane-full.",
+        json_schema_extra={"shown_default": "workers"})
+    client_concurrency: int = Field(5, ge=1, description="/sparql queries one client (peer "
+                                    "address) may have at once; past it 429.")
+    client_seconds: float = Field(60.0, gt=0, description="/sparql query seconds one client "
+                                  "may use per minute; past it 429.")
     memory_limit_mb: int = Field(2048, gt=0, description="Resident memory cap of one query "
                                  "worker, in MB.")
     max_result_bytes: int = Field(64 << 20, gt=0, description="Serialised result cap (507).")

@@ -22,24 +22,23 @@ A parameter in a `VALUES` variable list, in `BOUND()` or under `SELECT *` is ref
 Why this is injection-safe: the values were validated and typed by `kg.catalogue` first (an
 IRI matching the IRI grammar without `<>"{}|\\^\\``, a date, an integer, a language tag...),
 and what goes into the text is the serialisation of that RDF term by `sparql_term`, never the
-raw request text: an IRI between `<` `>` (it cannot contain `>`), a literal between `"` with
-`\\`, `"`, CR and LF escaped. SPARQL decodes `\\uXXXX` escapes before parsing anywhere in a
-query, so a literal whose text contains a backslash followed by `u` or `U` is refused rather
-than re-read. The tokenizer skips strings, IRIs and comments, so a `?name` inside them is
-never touched. The rewritten text is then checked by server.guard like any other query.
+raw request text, written by kg.sparql_lexer's writers: an IRI between `<` `>` (one holding
+a character IRIs cannot hold is refused), a literal between `"` with `\\`, `"`, CR and LF
+escaped and a `u` after a backslash written `\\u0075`, so that SPARQL 1.1 (which decodes code
+point escapes before parsing) and pyoxigraph read the same value. The query is split by
+kg.sparql_lexer, the same lexer as server.guard's, so a `?name` inside a string, IRI or comment
+is never touched; the rewritten text is then read and checked by server.guard like any other.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 import pyoxigraph as ox
 
-from kg.queryfiles import tokens
+from kg.sparql_lexer import SparqlLexError, Token, lex, write_iri, write_literal
 
 Term = ox.NamedNode | ox.Literal
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class SubstitutionError(ValueError):
@@ -48,25 +47,12 @@ class SubstitutionError(ValueError):
 
 def sparql_term(term: Term) -> str:
     """The SPARQL syntax of an already validated IRI or literal."""
-    if isinstance(term, ox.NamedNode):
-        iri = term.value
-        if re.search(r'[<>"{}|^`\\\x00-\x20]', iri):
-            raise SubstitutionError(f"IRI {iri!r} cannot be written safely")
-        return f"<{iri}>"
-    text = term.value
-    if re.search(r"\\[uU]", text):
-        raise SubstitutionError("a literal containing a backslash followed by u cannot be "
-                                "sent safely to a remote endpoint")
-    body = (text.replace("\\", "\\\\").replace('"', '\\"')
-            .replace("\n", "\\n").replace("\r", "\\r"))
-    if term.language:
-        if not re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*", term.language):
-            raise SubstitutionError(f"bad language tag {term.language!r}")
-        return f'"{body}"@{term.language}'
-    datatype = term.datatype.value
-    if datatype == XSD_STRING:
-        return f'"{body}"'
-    return f'"{body}"^^{sparql_term(ox.NamedNode(datatype))}'
+    try:
+        if isinstance(term, ox.NamedNode):
+            return write_iri(term.value)
+        return write_literal(term.value, term.language, term.datatype.value)
+    except ValueError as exc:
+        raise SubstitutionError(str(exc)) from None
 
 
 def substitute(query: str, values: Mapping[str, Term]) -> str:
@@ -74,19 +60,22 @@ def substitute(query: str, values: Mapping[str, Term]) -> str:
     if not values:
         return query
     terms = {name: sparql_term(term) for name, term in values.items()}
-    toks = tokens(query)
+    try:
+        toks = lex(query)
+    except SparqlLexError:
+        return query  # not a query at all: server.guard says why
     out: list[str] = []
-    significant = [i for i, (kind, _) in enumerate(toks) if kind not in ("ws", "comment")]
+    significant = [i for i, t in enumerate(toks) if t.significant]
     prev: dict[int, str] = {}
     for a, b in zip(significant, significant[1:], strict=False):
-        prev[b] = toks[a][1].upper()
+        prev[b] = toks[a].value.upper()
     depth = 0  # parenthesis depth
     braces = 0  # group depth: a SELECT inside braces is a subquery
     projection: list[int] = []  # parenthesis depth at each open SELECT clause
     nested: list[bool] = []  # whether each open SELECT clause is a subquery's
     modifier = ""  # "GROUP", "ORDER" while in a GROUP BY / ORDER BY clause at this depth
-    for i, (kind, text) in enumerate(toks):
-        up = text.upper()
+    for i, tok in enumerate(toks):
+        kind, text, up = tok.kind, tok.text, tok.value.upper()
         if kind == "word":
             if up == "SELECT":
                 projection.append(depth)
@@ -100,7 +89,7 @@ def substitute(query: str, values: Mapping[str, Term]) -> str:
                 modifier = ""
             out.append(text)
             continue
-        if kind == "other":
+        if kind in ("punct", "nil"):
             if text == "(":
                 depth += 1
             elif text == ")":
@@ -140,26 +129,26 @@ def substitute(query: str, values: Mapping[str, Term]) -> str:
     return "".join(out)
 
 
-def _bound_call(toks: list[tuple[str, str]], i: int) -> bool:
+def _bound_call(toks: list[Token], i: int) -> bool:
     """Whether token `i` is the argument of BOUND( ... )."""
     j = i - 1
-    while j >= 0 and toks[j][0] in ("ws", "comment"):
+    while j >= 0 and not toks[j].significant:
         j -= 1
-    if j < 0 or toks[j][1] != "(":
+    if j < 0 or toks[j].text != "(":
         return False
     j -= 1
-    while j >= 0 and toks[j][0] in ("ws", "comment"):
+    while j >= 0 and not toks[j].significant:
         j -= 1
-    return j >= 0 and toks[j][1].upper() == "BOUND"
+    return j >= 0 and toks[j].value == "BOUND"
 
 
-def _in_values_vars(toks: list[tuple[str, str]], i: int) -> bool:
+def _in_values_vars(toks: list[Token], i: int) -> bool:
     """Whether token `i` is in the variable list of a VALUES clause (before its `{`)."""
     j = i - 1
     while j >= 0:
-        kind, text = toks[j]
-        if kind in ("ws", "comment", "var") or text == "(":
+        tok = toks[j]
+        if not tok.significant or tok.kind == "var" or tok.text == "(":
             j -= 1
             continue
-        return text.upper() == "VALUES"
+        return tok.value == "VALUES"
     return False

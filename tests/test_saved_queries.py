@@ -232,7 +232,8 @@ def test_wikidata_parameter_rejects_anything_but_a_qid(bad: str) -> None:
         CATALOGUE["claims-by-actor"].bind({"wikidata": bad})
 
 
-@pytest.mark.parametrize("bad", ["not an iri", "http://a b", "<http://x>", "http://x>{", "http://x\n", ""])
+@pytest.mark.parametrize("bad", ["not an iri", "http://a b", "<http://x>", "http://x>{", "http://x\n", "",
+                                 "http://a/%zz", "http://a/x#y#z", "http://[::1"])
 def test_iri_parameter_rejects_non_iris(bad: str) -> None:
     if bad == "":
         assert CATALOGUE["disputes"].bind({"incident": bad}) == CATALOGUE["disputes"].bind({})

@@ -39,7 +39,8 @@ class DataUnavailable(Failure):
     def __init__(self, outcome: Outcome) -> None:
         super().__init__(outcome.message or "the query gave no answer",
                          status=outcome.status, error=outcome.error or "query-failed",
-                         **outcome.details)
+                         headers={"Retry-After": str(outcome.retry_after)}
+                         if outcome.retry_after else None, **outcome.details)
         self.outcome = outcome
 
 
@@ -49,10 +50,12 @@ class QueryService:
     backend: Backend
     catalogue: Catalogue
 
-    async def execute(self, job: Job, timeout: float | None = None) -> Outcome:
-        """Run one job under the deadline (a request may lower it); never raises."""
+    async def execute(self, job: Job, timeout: float | None = None,
+                      client: str | None = None) -> Outcome:
+        """Run one job under the deadline (a request may lower it); never raises. `client`
+        (a peer address) puts the job under that client's limits."""
         limit = self.settings.timeout if timeout is None else min(timeout, self.settings.timeout)
-        return await self.backend.execute(job, limit)
+        return await self.backend.execute(job, limit, client=client)
 
     async def run(self, query: str, fmt: str = "json",
                   bindings: Mapping[str, Term] | None = None) -> bytes:

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kg.catalogue import load_catalogue
 from server.backend import Backend, EmbeddedBackend, RemoteBackend
+from server.clients import ClientLimits, ClientPolicy
 from server.failures import Failure
 from server.settings import Settings
 from server.views.service import QueryService
@@ -115,7 +116,9 @@ class _App(DisputeApp):
 
 def make_backend(settings: Settings) -> Backend:
     """The embedded worker pool, or the remote endpoint `settings.backend` names."""
+    clients = ClientLimits(ClientPolicy(settings.client_concurrency, settings.client_seconds))
     if settings.backend:
-        return RemoteBackend(settings.backend, settings.workers, settings.queue_wait)
+        return RemoteBackend(settings.backend, settings.workers, settings.queue_wait, clients)
     return EmbeddedBackend(WorkerPool(settings.store, settings.workers,
-                                      settings.memory_limit_mb, settings.queue_wait))
+                                      settings.memory_limit_mb, settings.queue_wait,
+                                      long_queries=settings.long_queries), clients)

@@ -169,21 +169,21 @@ def test_ten_thousand_values_variables(server: Server) -> None:
     still_serving(server)
 
 
-@pytest.mark.parametrize("depth", [100, 1000, 5000])
+@pytest.mark.parametrize("depth", [50, 100, 1000, 5000])
 def test_deeply_nested_groups(server: Server, depth: int) -> None:
     query = "SELECT * WHERE " + "{ " * depth + "?s ?p ?o " + "} " * depth + "LIMIT 1"
     r = server.post("/sparql", data={"query": query})
-    if r.status_code == 200:
-        return still_serving(server)
-    # too deep for the parser: a syntax error, never a crash or a 5xx
-    json_error(r, 400, "syntax-error")
+    if depth <= 100:
+        assert r.status_code == 200, r.text[:300]
+    else:  # deeper than the guard's limit, well below pyoxigraph's crash: refused, no crash
+        json_error(r, 400, "query-too-complex")
     still_serving(server)
 
 
 def test_deeply_nested_expression(server: Server) -> None:
     query = "ASK { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }"
     r = server.post("/sparql", data={"query": query})
-    assert r.status_code in (200, 400), (r.status_code, r.text[:300])
+    json_error(r, 400, "query-too-complex")
     still_serving(server)
 
 

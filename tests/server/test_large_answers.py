@@ -19,7 +19,8 @@ import pyoxigraph as ox
 import pytest
 from harness import Server, start_server, stop_server
 
-from server.evaluate import SPOOL_OVER, Job
+from server.evaluate import SPOOL_OVER, Job, Task
+from server.guard import read_query
 from server.workers import WorkerPool
 
 # every pair of statements about one subject: ~13.5 MB of JSON on the seed store
@@ -94,14 +95,19 @@ def run(coro):  # noqa: ANN001, ANN201 - any coroutine
     return asyncio.run(coro)
 
 
+def task(job: Job) -> Task:
+    """What the backend hands a worker for a job (its canonical text)."""
+    return Task.of(read_query(job.query), job)
+
+
 def test_a_spooled_outcome_reads_back_identically_and_closes_its_file(
         built_store: Path) -> None:
     async def scenario() -> tuple[bytes, bytes, int, int]:
         pool = WorkerPool(built_store, 1, 2048, queue_wait=5)
         await pool.start()
         try:
-            whole = await pool.execute(Job(query=BIG, spool_over=1 << 30), 60)
-            spooled = await pool.execute(Job(query=BIG, spool_over=1000), 60)
+            whole = await pool.execute(task(Job(query=BIG, spool_over=1 << 30)), 60)
+            spooled = await pool.execute(task(Job(query=BIG, spool_over=1000)), 60)
         finally:
             await pool.close()
         assert whole.spool is None and spooled.spool is not None
@@ -125,15 +131,15 @@ def test_a_worker_hands_its_heap_back_after_a_large_query(built_store: Path) -> 
         pool = WorkerPool(built_store, 1, 2048, queue_wait=5)
         await pool.start()
         try:
-            assert (await pool.execute(Job(query="ASK { ?s ?p ?o }"), 10)).ok
+            assert (await pool.execute(task(Job(query="ASK { ?s ?p ?o }")), 10)).ok
             before = worker_rss_mb(pool)
             pid = pool._idle[0].process.pid  # noqa: SLF001
-            assert (await pool.execute(Job(query=HEAP_HOG), 60)).ok
+            assert (await pool.execute(task(Job(query=HEAP_HOG)), 60)).ok
             for _ in range(100):  # the trim runs after the answer is sent
                 if pool.idle:
                     break
                 await asyncio.sleep(0.05)
-            await pool.execute(Job(query="ASK { ?s ?p ?o }"), 10)  # after the trim, surely
+            await pool.execute(task(Job(query="ASK { ?s ?p ?o }")), 10)  # after the trim, surely
             return before, status_kb(pid, "VmHWM") / 1024, worker_rss_mb(pool)
         finally:
             await pool.close()

@@ -194,8 +194,10 @@ async def sparql_answer(request: Request, service: QueryService) -> Response:
         named_graphs=tuple(ng) if ng is not None else None,
         max_bytes=settings.max_result_bytes,
         service_allow=settings.service_allow,
+        base=settings.public_base + "sparql",  # relative IRIs resolve against it
     )
-    outcome = await service.execute(job, timeout)
+    outcome = await service.execute(job, timeout,
+                                    client=request.client.host if request.client else "")
     if not outcome.ok:
         raise DataUnavailable(outcome)
     return answer(outcome, {"Vary": "Accept, Accept-Charset", "Cache-Control": "no-cache"})

@@ -309,11 +309,11 @@ def in_process(store: Path, queries: dict[str, str], repeat: float = 2.0) -> dic
     """Per query, without HTTP: where the time of one request goes.
 
     - `p50_ms`: pyoxigraph in this process, query + native JSON serialisation;
-    - `guard_parse_ms`: server.guard's reading and policy (kg.sparql_lexer tokens, checks and
+    - `guard_parse_ms`: server.engine.guard's reading and policy (kg.sparql_lexer tokens, checks and
       the canonical text; reading cache cleared each time: the cost of a text not seen before);
     - `guard_cached_ms`: the same reading answered from the cache;
-    - `evaluator_ms`: server.evaluate.Evaluator.run of the canonical text (store-reopen check,
-      query, serialise into the capped buffer), in this process;
+    - `evaluator_ms`: server.engine.evaluate.Evaluator.run of the canonical text (store-reopen
+      check, query, serialise into the capped buffer), in this process;
     - `pool_ms`: WorkerPool.execute with one worker process, on an event loop (adds the pipe IPC
       of the task and the result bytes, and the deadline / memory polling), no HTTP.
     """
@@ -323,9 +323,9 @@ def in_process(store: Path, queries: dict[str, str], repeat: float = 2.0) -> dic
     import pyoxigraph as ox
 
     from kg.store import open_read_only
-    from server.evaluate import Evaluator, Job, Task
-    from server.guard import clear_verdict_cache, read_query
-    from server.workers import WorkerPool
+    from server.engine.evaluate import Evaluator, Job, Task
+    from server.engine.guard import clear_verdict_cache, read_query
+    from server.engine.workers import WorkerPool
 
     db = open_read_only(store)
     evaluator = Evaluator(store)

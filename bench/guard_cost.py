@@ -2,13 +2,13 @@
 
 Before: the rdflib check the guard ran until then, reproduced here as it was (decode the code
 point escapes, rdflib's parseQuery, translatePrologue, a walk of the parse tree for SERVICE).
-After: server.guard.read_query (kg.sparql_lexer's tokens, the checks and the canonical text),
+After: server.engine.guard.read_query (kg.sparql_lexer's tokens, the checks and the canonical text),
 its cache cleared before each call. Both run in this process, one after the other, on the same
 texts: `queries/disputes.rq` (the issue's yardstick), every other saved query, and a ~1 MiB
 VALUES query. Medians of repeated calls; the ratio is before/after.
 
 `--depths` also finds, in child processes, the nesting or chain length at which pyoxigraph's
-parser overflows its stack (the worker dies with SIGSEGV), for the limits in server.guard.
+parser overflows its stack (the worker dies with SIGSEGV), for the limits in server.engine.guard.
 
     python bench/guard_cost.py [--out bench/results/guard.md] [--depths]
 """
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kg.catalogue import load_catalogue  # noqa: E402
-from server import guard  # noqa: E402
+from server.engine import guard  # noqa: E402
 
 ENDPOINT = "http://127.0.0.1:8000/sparql"
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores shared "
         "with other jobs. Medians of repeated "
         "calls in one process; before = the former check (escape decoding, rdflib parseQuery, "
-        "translatePrologue, SERVICE walk), after = `server.guard.read_query` with its cache "
+        "translatePrologue, SERVICE walk), after = `server.engine.guard.read_query` with its cache "
         "cleared (tokens, checks and the canonical text). Both find the same SERVICE IRIs in "
         "every text (checked).",
         "",
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.depths:
         lines += ["", "Where pyoxigraph's parser overflows its stack (SIGSEGV) in a child "
                   "process with the default 8 MB stack (smallest n found, to ~2 %):", "",
-                  "| construct | n | server.guard's limit |", "|---|---:|---|"]
+                  "| construct | n | server.engine.guard's limit |", "|---|---:|---|"]
         for kind in ("nested groups", "nested FILTER EXISTS", "nested parentheses",
                      "chained BIND", "chained UNION", "chained +"):
             n = crash_depth(kind)

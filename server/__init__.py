@@ -2,9 +2,8 @@
 tests/test_layers.py checks it):
 
 1. base: server.settings (the settings), server.failures (the error type);
-2. engine: where queries run, knowing nothing of HTTP or pages: server.engine (formats) and,
-   until they move into it, server.guard, server.evaluate, server.workers, server.backend and
-   server.substitute (server.protocol is the formats module's former name);
+2. engine: where queries run, knowing nothing of HTTP or pages: server.engine (the query's
+   reading and check, the worker pool, backends, federation, client limits, formats);
 3. views: what each page shows, computed through the query service (server.views.service)
    without HTTP;
 4. web: the FastAPI app, its routes, errors, edge layers, HTTP server and `kg serve`.

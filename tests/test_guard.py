@@ -1,4 +1,4 @@
-"""server.guard: the checks on the one reading of a query, and the canonical text that runs
+"""server.engine.guard: the checks on the one reading of a query, and the canonical text that runs
 (in process; the endpoint tests are in tests/server/test_one_reading.py)."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pyoxigraph as ox
 import pytest
 
 from kg.catalogue import load_catalogue
-from server import guard
-from server.guard import read_query
+from server.engine import guard
+from server.engine.guard import read_query
 
 ALLOWED = "https://query.wikidata.org/sparql"
 EVIL = "http://127.0.0.1:9/sparql"

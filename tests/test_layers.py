@@ -11,8 +11,6 @@ from pathlib import Path
 from kg.config import PROJECT_ROOT
 
 PACKAGES = ("kg", "server")
-ENGINE = {"server.guard", "server.evaluate", "server.workers", "server.backend",
-          "server.substitute", "server.protocol"}  # until they move into server.engine
 BASE = {"server", "server.settings", "server.failures"}
 
 
@@ -51,7 +49,7 @@ def graph() -> dict[str, set[str]]:
 def layer(name: str) -> int:
     if name in BASE:
         return 0
-    if name in ENGINE or name.startswith("server.engine"):
+    if name.startswith("server.engine"):
         return 1
     if name.startswith("server.views"):
         return 2

@@ -344,3 +344,15 @@ def test_page_limit_goes_after_the_subquery_order() -> None:
     text = q.paging.text(q.query, Page(3, 10))
     assert "ORDER BY ?disputeKey LIMIT 10 OFFSET 20 }" in text
     assert text.replace(" LIMIT 10 OFFSET 20", "") == q.query
+
+
+def test_remap_services_rewrites_only_service_iris() -> None:
+    """The SERVICE address is rewritten where the engine reads one: never inside a comment or
+    a string, and after SERVICE SILENT too."""
+    stand_in = "http://127.0.0.1:9/sparql"
+    text = (f"SELECT * WHERE {{ SERVICE SILENT <{WIKIDATA_SPARQL}> {{ ?a ?b ?c }} "
+            f"# SERVICE <{WIKIDATA_SPARQL}>\n"
+            f"FILTER(?x = \"SERVICE <{WIKIDATA_SPARQL}>\") SERVICE\n<{WIKIDATA_SPARQL}> {{}} }}")
+    out = remap_services(text, {WIKIDATA_SPARQL: stand_in})
+    assert out.count(stand_in) == 2 and out.count(WIKIDATA_SPARQL) == 2
+    assert f"# SERVICE <{WIKIDATA_SPARQL}>" in out and f'"SERVICE <{WIKIDATA_SPARQL}>"' in out

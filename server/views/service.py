@@ -4,7 +4,7 @@ It holds the settings, the backend and the saved-query catalogue, as a Datasette
 its `Datasette` and calls `db.execute`: a route gets it through `Depends(service)`
 (server.web.state), a view takes it as a plain argument, so a view runs without HTTP.
 Queries the server writes itself (server/views/queries/*.rq) bind their values with
-pyoxigraph substitutions (server.substitute for a remote backend), never by pasting text.
+pyoxigraph substitutions (server.engine.substitute for a remote backend), never by pasting text.
 Saved-query parameters are validated by kg.catalogue and bound the same way; the other
 rewrites are the SERVICE address of Wikidata (our own files, see kg.federation) and, for a
 paged query, the page's `LIMIT … OFFSET …` (kg.catalogue.Paging).
@@ -22,8 +22,8 @@ import pyoxigraph as ox
 
 from kg.catalogue import Page, SavedQuery
 from kg.federation import WIKIDATA_SPARQL, remap_services
-from server.backend import Backend
-from server.evaluate import Job, Outcome
+from server.engine.backend import Backend
+from server.engine.evaluate import Job, Outcome
 from server.failures import Failure
 from server.settings import Settings
 from server.views.terms import Binding

@@ -17,8 +17,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kg.catalogue import load_catalogue
-from server.backend import Backend, EmbeddedBackend, RemoteBackend
-from server.clients import ClientLimits, ClientPolicy
+from server.engine.backend import Backend, EmbeddedBackend, RemoteBackend
+from server.engine.clients import ClientLimits, ClientPolicy
+from server.engine.workers import WorkerPool
 from server.failures import Failure
 from server.settings import Settings
 from server.views.service import QueryService
@@ -28,7 +29,6 @@ from server.web.errors import failure_response
 from server.web.pages import LOCAL_ASSETS, check_assets
 from server.web.routers import discovery, disputes, dumps, linked_data, links, queries, sparql
 from server.web.state import DisputeApp
-from server.workers import WorkerPool
 
 ROUTERS = (sparql, linked_data, discovery, queries, disputes, links, dumps)
 CORS_ALLOW_HEADERS = ["Accept", "Content-Type", "Accept-Charset", "Range", "If-None-Match"]

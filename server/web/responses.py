@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from server.engine.evaluate import Outcome, Spool
 from server.engine.formats import BY_NAME
-from server.evaluate import Outcome, Spool
 
 
 def answer(outcome: Outcome, headers: dict[str, str]) -> Response:

@@ -42,7 +42,7 @@ def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_fixture_store(tmp_path_factory.mktemp("fixture-store") / "store")
 
 
-# The in-process apps are module-scoped: closing a worker pool (server.workers.WorkerPool.close)
+# The in-process apps are module-scoped: closing a worker pool (server.engine.workers.WorkerPool.close)
 # kills every child process of this process, so an app must not outlive a module that closes
 # another pool. Once the pool kills only its own workers they can be session-scoped.
 

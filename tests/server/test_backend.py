@@ -33,7 +33,7 @@ from bench.backends import (
 from kg.catalogue import load_catalogue
 from kg.federation import WIKIDATA_SPARQL, remap_services
 from server.engine.formats import OX_FORMATS
-from server.substitute import SubstitutionError, substitute
+from server.engine.substitute import SubstitutionError, substitute
 from tests.wikidata_standin import WIKIDATA_SAMPLE, standin_endpoint
 
 CATALOGUE = load_catalogue()

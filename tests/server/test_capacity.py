@@ -1,7 +1,7 @@
 """Capacity for quiet clients, through the real server: with as many runaway clients as workers,
 and with 20 concurrent runaways, a quiet client's small queries keep being answered 200.
 Runaway clients are distinct peers (127.0.0.x source addresses). Statuses are asserted, never
-timings. Then the per-client limits (server.clients), in process with a clock of their own."""
+timings. Then the per-client limits (server.engine.clients), in process with a clock of their own."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import httpx
 import pytest
 from harness import Server, start_server, stop_server
 
-from server.clients import HEAVY, QUIET, UNKNOWN, ClientLimits, ClientPolicy
-from server.evaluate import Outcome
+from server.engine.clients import HEAVY, QUIET, UNKNOWN, ClientLimits, ClientPolicy
+from server.engine.evaluate import Outcome
 
 RUNAWAY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . "
            "?m ?n2 ?o . ?p ?q ?r }")

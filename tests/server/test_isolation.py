@@ -1,4 +1,4 @@
-"""Query workers without a network (server.isolation): real worker processes on the seed store.
+"""Query workers without a network (server.engine.isolation): real worker processes on the seed store.
 
 Where this machine lets a process leave the host's network (root, or unprivileged user
 namespaces), the workers must have done so: a SERVICE handed to a worker directly, past every
@@ -15,16 +15,16 @@ from pathlib import Path
 
 from harness import Recorder
 
-from server.backend import EmbeddedBackend
-from server.evaluate import Job, Task
-from server.workers import WorkerPool
+from server.engine.backend import EmbeddedBackend
+from server.engine.evaluate import Job, Task
+from server.engine.workers import WorkerPool
 
 ALLOWED = "https://query.wikidata.org/sparql"
 
 
 def machine_can_isolate() -> bool:
     """Whether a fresh process here can leave the network (asked in a child process)."""
-    code = ("from server.isolation import isolate_network; "
+    code = ("from server.engine.isolation import isolate_network; "
             "print(isolate_network().isolated)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True)
@@ -77,7 +77,7 @@ def test_without_isolation_every_service_is_refused(built_store: Path) -> None:
 def test_isolation_in_a_child_process_leaves_no_route() -> None:
     """The check itself: after isolate_network, connecting to loopback fails at once; when
     isolation is not possible, the report says why."""
-    code = ("import socket; from server.isolation import isolate_network; "
+    code = ("import socket; from server.engine.isolation import isolate_network; "
             "r = isolate_network(); s = socket.socket(); s.settimeout(1)\n"
             "try:\n    s.connect(('127.0.0.1', 9)); e = 'connected'\n"
             "except OSError as x:\n    e = x.errno\n"

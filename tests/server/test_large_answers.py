@@ -19,9 +19,9 @@ import pyoxigraph as ox
 import pytest
 from harness import Server, start_server, stop_server
 
-from server.evaluate import SPOOL_OVER, Job, Task
-from server.guard import read_query
-from server.workers import WorkerPool
+from server.engine.evaluate import SPOOL_OVER, Job, Task
+from server.engine.guard import read_query
+from server.engine.workers import WorkerPool
 
 # every pair of statements about one subject: ~13.5 MB of JSON on the seed store
 BIG = "SELECT * WHERE { ?s ?p ?o . ?s ?p2 ?o2 }"

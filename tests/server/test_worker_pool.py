@@ -10,10 +10,10 @@ import multiprocessing as mp
 import os
 from pathlib import Path
 
-from server import workers
-from server.evaluate import Job, Task
-from server.guard import read_query
-from server.workers import WorkerPool
+from server.engine import workers
+from server.engine.evaluate import Job, Task
+from server.engine.guard import read_query
+from server.engine.workers import WorkerPool
 
 RUNAWAY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . "
            "?m ?n2 ?o . ?p ?q ?r }")

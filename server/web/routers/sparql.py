@@ -8,8 +8,8 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request, Response
 from starlette.requests import ClientDisconnect
 
+from server.engine.evaluate import Job
 from server.engine.formats import GRAPH_FORMATS, RDF_DOC_FORMATS, RESULT_FORMATS, Format
-from server.evaluate import Job
 from server.failures import Failure
 from server.settings import Settings
 from server.views.description import service_description

@@ -1,7 +1,7 @@
 """A pool of killable query worker processes, with room kept for short queries.
 
 pyoxigraph has no timeout and aggregates ignore signals, so each query runs in a worker process
-(forkserver start; the worker leaves the network (server.isolation) and opens its read-only
+(forkserver start; the worker leaves the network (server.engine.isolation) and opens its read-only
 store itself, after the fork). The parent waits with a deadline, polls the worker's resident
 memory, kills it at the deadline or over the memory cap, and starts a replacement.
 
@@ -12,7 +12,7 @@ new spare is started in the background). When the long lane is full, a query tha
 threshold is stopped with 503 and Retry-After. So runaways, however many, hold a short-lane
 worker for at most LONG_AFTER seconds each.
 
-Requests wait for a short-lane worker in order of priority (server.clients: quiet clients,
+Requests wait for a short-lane worker in order of priority (server.engine.clients: quiet clients,
 then clients not seen lately, then heavy ones; within a class, less recent query time first;
 then arrival), and the last RESERVE idle worker(s) of the short lane are kept for quiet
 clients: a client whose queries keep running past the threshold can never take every worker.
@@ -41,8 +41,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle, send_handle
 from pathlib import Path
 
-from server.evaluate import Evaluator, Outcome, Task
-from server.isolation import NOT_TRIED, Isolation, isolate_network
+from server.engine.evaluate import Evaluator, Outcome, Task
+from server.engine.isolation import NOT_TRIED, Isolation, isolate_network
 
 log = logging.getLogger("dispute_kg.workers")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -55,7 +55,7 @@ TRIM_AFTER = 0.02  # seconds a query must have run before its worker checks its 
 TRIM_OVER = 32 << 20  # bytes a worker may grow past its last trimmed size before a trim
 RESPAWN_DELAY = 1.0  # seconds before trying again when a worker failed to start
 RESERVE = 1  # idle short-lane workers only quiet clients may take (none in a 1-worker pool)
-QUIET = 0  # the priority class of quiet clients (server.clients)
+QUIET = 0  # the priority class of quiet clients (server.engine.clients)
 Priority = tuple[int, float]  # (class, recent query seconds): lower waits less
 
 
@@ -158,7 +158,7 @@ class WorkerPool:
         self.queue_wait = queue_wait
         self.isolate = isolate
         self._ctx = mp.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["server.evaluate"])
+        self._ctx.set_forkserver_preload(["server.engine.evaluate"])
         self._idle: list[_Worker] = []  # short lane, idle (the last one is the warmest)
         self._spare: list[_Worker] = []
         self._short_busy = 0
@@ -476,7 +476,7 @@ def _main_not_reimported() -> Iterator[None]:
     """Start a worker without the parent's `__main__` (the `kg` script, hence the whole CLI).
 
     multiprocessing tells each child to re-import the parent's main module; a worker needs only
-    server.evaluate, and the re-import costs ~15 MB of private memory per worker. Hiding
+    server.engine.evaluate, and the re-import costs ~15 MB of private memory per worker. Hiding
     `__main__`'s file and spec while the start-up data is written skips it.
     """
     main = sys.modules["__main__"]

@@ -26,8 +26,9 @@ raw request text, written by kg.sparql_lexer's writers: an IRI between `<` `>` (
 a character IRIs cannot hold is refused), a literal between `"` with `\\`, `"`, CR and LF
 escaped and a `u` after a backslash written `\\u0075`, so that SPARQL 1.1 (which decodes code
 point escapes before parsing) and pyoxigraph read the same value. The query is split by
-kg.sparql_lexer, the same lexer as server.guard's, so a `?name` inside a string, IRI or comment
-is never touched; the rewritten text is then read and checked by server.guard like any other.
+kg.sparql_lexer, the same lexer as server.engine.guard's, so a `?name` inside a string, IRI or
+comment is never touched; the rewritten text is then read and checked by server.engine.guard
+like any other.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def substitute(query: str, values: Mapping[str, Term]) -> str:
     try:
         toks = lex(query)
     except SparqlLexError:
-        return query  # not a query at all: server.guard says why
+        return query  # not a query at all: server.engine.guard says why
     out: list[str] = []
     significant = [i for i, t in enumerate(toks) if t.significant]
     prev: dict[int, str] = {}

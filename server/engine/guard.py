@@ -15,8 +15,8 @@ What runs is never the request's text but the canonical text re-emitted from the
 absolute IRI (relative IRIs resolved against the last BASE, else the base given, the endpoint's
 URL), strings re-escaped by kg.sparql_lexer.write_string, keywords in capitals, one space or the
 user's line breaks between tokens. Each allowlisted SERVICE block is cut out of that text: the
-server fetches its answer (server.federation) and the text runs with the answer written in its
-place as a VALUES block, so the engine never connects anywhere.
+server fetches its answer (server.engine.federation) and the text runs with the answer written
+in its place as a VALUES block, so the engine never connects anywhere.
 
 A syntax error found by pyoxigraph in the canonical text is reported at the position of the
 user's text it comes from (`Reading.origin`).

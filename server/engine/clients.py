@@ -7,11 +7,11 @@ per `window`, each query's run time taken when it ends; a client whose bucket is
 until it refills.
 
 A client's `priority` orders the worker pool's queue, and says who may take the worker the pool
-keeps for quiet clients (server.workers): class 0, quiet, for a client whose recent queries all
-ran briefly (and for the server's own page queries); class 2, heavy, for a client with a query
-that ran past the long-query threshold or was stopped within the last `window`, or one running
-that long now; class 1 for a client not seen lately. Within a class, less recent query time
-goes first.
+keeps for quiet clients (server.engine.workers): class 0, quiet, for a client whose recent
+queries all ran briefly (and for the server's own page queries); class 2, heavy, for a client
+with a query that ran past the long-query threshold or was stopped within the last `window`,
+or one running that long now; class 1 for a client not seen lately. Within a class, less recent
+query time goes first.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from server.evaluate import Outcome
+from server.engine.evaluate import Outcome
 
 MAX_TRACKED = 10_000  # clients remembered at once; idle, full-bucket ones are forgotten first
 QUIET, UNKNOWN, HEAVY = 0, 1, 2

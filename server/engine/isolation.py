@@ -6,7 +6,7 @@ connection a query engine might try (SERVICE, LOAD) fails at once with ENETUNREA
 the query says. As root the worker unshares its network namespace directly; otherwise it
 unshares a user namespace with it, where the kernel allows unprivileged user namespaces. The
 result is reported to the pool (and so to /health) and logged; where it fails, the server
-refuses every SERVICE rather than rely on the query check alone (server.guard).
+refuses every SERVICE rather than rely on the query check alone (server.engine.guard).
 """
 
 from __future__ import annotations

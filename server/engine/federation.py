@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from kg.sparql_lexer import write_iri, write_literal
-from server.evaluate import Outcome
-from server.guard import Reading, ServiceCall
+from server.engine.evaluate import Outcome
+from server.engine.guard import Reading, ServiceCall
 
 if TYPE_CHECKING:
     import httpx

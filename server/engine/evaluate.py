@@ -1,9 +1,9 @@
 """What a query worker process does with one task: evaluate, serialise natively to bytes.
 
 A `Job` is what a route asks for; a `Task` is what a worker runs: the canonical text that
-server.guard re-emitted from its reading of the query (with the answers of SERVICE blocks the
+server.engine.guard re-emitted from its reading of the query (with the answers of SERVICE blocks the
 server fetched written in), never the request's own text. Runs inside the killable worker
-processes (server.workers), which have no network; nothing here talks HTTP. A small
+processes (server.engine.workers), which have no network; nothing here talks HTTP. A small
 answer comes back as bytes; a large one is spooled to an unnamed temporary file whose
 descriptor is handed to the main process, so its bytes are never copied through pipes and
 process memory (the page cache holds them, and the file vanishes with its last descriptor).
@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from kg.store import StoreMissing, current_build, open_read_only
-from server.protocol import OX_FORMATS
+from server.engine.formats import OX_FORMATS
 
 if TYPE_CHECKING:
-    from server.guard import Reading
+    from server.engine.guard import Reading
 
 SPOOL_OVER = 1 << 17  # bytes: answers up to this size travel as bytes over the worker's pipe;
 # past it a file is cheaper (measured: a 570 KB answer 2.3 ms of overhead by pipe, 1.1 by file)
@@ -53,7 +53,8 @@ class Job:
 
 @dataclass(frozen=True)
 class Task:
-    """What a worker runs: a canonical text from server.guard and the job's other settings."""
+    """What a worker runs: a canonical text from server.engine.guard and the job's other
+    settings."""
 
     text: str
     form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
@@ -63,7 +64,7 @@ class Task:
 
     @classmethod
     def of(cls, reading: Reading, job: Job, answers: Sequence[str] = ()) -> Task:
-        """The task for a job read by server.guard, with its SERVICE answers written in."""
+        """The task for a job read by server.engine.guard, with its SERVICE answers written in."""
         return cls(reading.text(answers), reading.form, reading.has_dataset, reading.base,
                    replace(job, query=""))
 

@@ -4,24 +4,25 @@ Every route and page runs its queries through one small interface, `Backend.exec
 timeout, client) -> Outcome`, so `/sparql`, the saved queries, the Linked Data pages, the
 dispute view and the link report work the same on both. Both do the same before running:
 
-1. per-client limits (server.clients) for a request that names its client: 429;
-2. one reading of the query (server.guard), in this process, before any worker is used: 400
+1. per-client limits (server.engine.clients) for a request that names its client: 429;
+2. one reading of the query (server.engine.guard), in this process, before any worker is used: 400
    syntax or ambiguity, 403 updates and SERVICE off the allowlist; a large text is read on a
    thread so the event loop keeps answering;
-3. federation by the server (server.federation): each allowlisted SERVICE block's answer is
+3. federation by the server (server.engine.federation): each allowlisted SERVICE block's answer is
    fetched here and written into the canonical text as VALUES;
 4. the canonical text runs, under the request's deadline; a syntax error the engine finds in
    it is reported at its place in the user's text (400).
 
-- `EmbeddedBackend`: the worker pool over the on-disk Oxigraph store (server.workers), whose
-  workers have no network (server.isolation); where they could not be isolated, every SERVICE
+- `EmbeddedBackend`: the worker pool over the on-disk Oxigraph store (server.engine.workers), whose
+  workers have no network (server.engine.isolation); where they could not be isolated, every SERVICE
   is refused.
 - `RemoteBackend` (`kg serve --backend URL`): any SPARQL 1.1 endpoint over HTTP, sent the
   canonical text with its BASE (so the remote engine never federates either), plus a refusal
   of Virtuoso's engine built-ins (`bif:`, `sql:`); saved-query parameters are written into the
-  text as validated RDF terms (server.substitute); a bounded number of requests in flight (503
-  busy); the answer is streamed under a byte cap (507), parsed completely (an answer the engine
-  cut short is a 502, never a 200) and re-serialised natively in the negotiated format.
+  text as validated RDF terms (server.engine.substitute); a bounded number of requests in
+  flight (503 busy); the answer is streamed under a byte cap (507), parsed completely (an
+  answer the engine cut short is a 502, never a 200) and re-serialised natively in the
+  negotiated format.
 
 The remote endpoint's default graph must be the union of the dataset's named graphs, as in the
 embedded store (`oxigraph serve-read-only --union-default-graph`; Virtuoso does so by default).
@@ -39,13 +40,13 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from kg.sparql_lexer import SparqlLexError, lex
-from server.clients import ClientLimits, Priority
-from server.evaluate import CappedBuffer, Job, Outcome, Task, result_too_large, too_large
-from server.federation import Federator
-from server.guard import QueryRejected, Reading, read_query
-from server.protocol import OX_FORMATS
-from server.substitute import SubstitutionError, substitute
-from server.workers import WorkerPool
+from server.engine.clients import ClientLimits, Priority
+from server.engine.evaluate import CappedBuffer, Job, Outcome, Task, result_too_large, too_large
+from server.engine.federation import Federator
+from server.engine.formats import OX_FORMATS
+from server.engine.guard import QueryRejected, Reading, read_query
+from server.engine.substitute import SubstitutionError, substitute
+from server.engine.workers import WorkerPool
 
 if TYPE_CHECKING:  # httpx is imported only when a remote backend is used
     import httpx
@@ -142,7 +143,7 @@ class _Engine:
 
 
 async def _read(text: str, job: Job, federate: bool) -> Reading:
-    """server.guard's reading, on a thread for a long text."""
+    """server.engine.guard's reading, on a thread for a long text."""
     if len(text) > READ_IN_LOOP:
         return await asyncio.to_thread(read_query, text, job.service_allow, job.base, federate)
     return read_query(text, job.service_allow, job.base, federate)

@@ -90,10 +90,12 @@ class Settings(KgSettings):
         None, ge=1, description="Queries running past 1 s that may run at once (the long "
         "lane); the next one to pass 1 s is stopped with 503 long-lane-full.",
         json_schema_extra={"shown_default": "workers"})
-    client_concurrency: int = Field(5, ge=1, description="/sparql queries one client (peer "
-                                    "address) may have at once; past it 429.")
-    client_seconds: float = Field(60.0, gt=0, description="/sparql query seconds one client "
-                                  "may use per minute; past it 429.")
+    client_concurrency: int = Field(
+        5, ge=1, description="Queries (/sparql and the saved-query API) one client (peer "
+        "address) may have at once; past it 429.")
+    client_seconds: float = Field(
+        60.0, gt=0, description="Query seconds (/sparql and the saved-query API) one client may "
+        "use per minute; past it 429.")
     memory_limit_mb: int = Field(2048, gt=0, description="Resident memory cap of one query "
                                  "worker, in MB.")
     max_result_bytes: int = Field(64 << 20, gt=0, description="Serialised result cap (507).")

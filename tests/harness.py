@@ -152,6 +152,12 @@ def wait_until(check: Any, timeout: float = 30.0, what: str = "the condition") -
         time.sleep(0.02)
 
 
+def client_from(address: str) -> httpx.Client:
+    """An HTTP client whose connections come from `address` (127.0.0.x: a distinct peer, so a
+    distinct client for the server's per-client limits and priorities)."""
+    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=60)
+
+
 def busy_workers(endpoint: Endpoint) -> int:
     """How many query workers are busy, from /health (which needs no worker)."""
     workers = endpoint.get("/health").json()["workers"]

@@ -107,4 +107,4 @@ def test_the_check_sees_a_cycle_and_an_upward_arrow() -> None:
     g = graph()
     assert "server.web.routers.sparql" in g["server.web.app"]
     assert "server.views.service" in g["server.views.resource_view"]
-    assert layer("server.web.app") > layer("server.views.service") > layer("server.evaluate")
+    assert layer("server.web.app") > layer("server.views.service") > layer("server.engine.evaluate")

@@ -79,8 +79,9 @@ class QueryService:
         return remap_services(saved.query, {WIKIDATA_SPARQL: self.settings.wikidata_endpoint})
 
     async def saved(self, saved: SavedQuery, values: Mapping[str, str], fmt: str,
-                    page: Page | None = None) -> Outcome:
-        """Validate `values` (raises ParamError) and run the saved query (or one page of it)."""
+                    page: Page | None = None, client: str | None = None) -> Outcome:
+        """Validate `values` (raises ParamError) and run the saved query (or one page of it);
+        `client` puts it under that client's limits, as on /sparql."""
         settings = self.settings
         substitutions = {var.value: term for var, term in saved.bind(dict(values)).items()}
         allow = settings.service_allow
@@ -91,17 +92,18 @@ class QueryService:
             text = saved.paging.text(text, page)
         return await self.execute(Job(query=text, results_format=fmt, graph_format=fmt,
                                       max_bytes=settings.max_result_bytes, service_allow=allow,
-                                      substitutions=substitutions))
+                                      substitutions=substitutions), client=client)
 
     async def saved_page(self, saved: SavedQuery, values: Mapping[str, str], fmt: str,
-                         page: Page | None) -> tuple[Outcome, bool]:
+                         page: Page | None, client: str | None = None) -> tuple[Outcome, bool]:
         """One page and whether a next page has rows: the first unit after this page is asked
         for at the same time (LIMIT 1), on another worker. A probe that fails says 'maybe':
-        the next page is advertised and may turn out empty."""
+        the next page is advertised and may turn out empty. The page counts against `client`'s
+        limits; the probe is the server's own."""
         if page is None or page.size is None:
-            return await self.saved(saved, values, fmt, page), False
+            return await self.saved(saved, values, fmt, page, client), False
         probe_page = Page(page.number * page.size + 1, 1)
-        outcome, probe = await asyncio.gather(self.saved(saved, values, fmt, page),
+        outcome, probe = await asyncio.gather(self.saved(saved, values, fmt, page, client),
                                               self.saved(saved, values, "json", probe_page))
         if not probe.ok:
             return outcome, True

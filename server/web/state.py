@@ -35,3 +35,8 @@ def settings(request: Request) -> Settings:
 
 
 Service = Annotated[QueryService, Depends(service)]  # a route's `service: Service` parameter
+
+
+def peer(request: Request) -> str:
+    """The client key of a request for the per-client limits: its peer address."""
+    return request.client.host if request.client else ""

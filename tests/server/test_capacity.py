@@ -10,9 +10,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from harness import Server, start_server, stop_server
+from harness import Server, client_from, start_server, stop_server
 
 from server.engine.clients import HEAVY, QUIET, UNKNOWN, ClientLimits, ClientPolicy
 from server.engine.evaluate import Outcome
@@ -32,11 +31,6 @@ def busy_server(fixture_store: Path, tmp_path_factory: pytest.TempPathFactory) -
     stop_server(srv)
 
 
-def client(address: str) -> httpx.Client:
-    """An HTTP client whose connections come from `address` (a distinct peer)."""
-    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=60)
-
-
 def scenario(srv: Server, runaways: list[str]) -> tuple[list[int], dict[int, int]]:
     """Each runaway address sends runaway queries one after the other while a quiet client
     sends small ones; the quiet client's statuses, and how the runaways were answered."""
@@ -45,7 +39,7 @@ def scenario(srv: Server, runaways: list[str]) -> tuple[list[int], dict[int, int
     lock = threading.Lock()
 
     def runaway(address: str) -> None:
-        with client(address) as http:
+        with client_from(address) as http:
             while not stop.is_set():
                 r = http.post(srv.url + "/sparql", data={"query": RUNAWAY})
                 with lock:
@@ -59,7 +53,7 @@ def scenario(srv: Server, runaways: list[str]) -> tuple[list[int], dict[int, int
     quiet: list[int] = []
     time.sleep(1.5)  # the runaways hold every worker and the long lane fills
     end = time.monotonic() + DURATION
-    with client("127.0.0.1") as http:
+    with client_from("127.0.0.1") as http:
         while time.monotonic() < end:
             r = http.get(srv.url + "/sparql", params={"query": SIMPLE})
             quiet.append(r.status_code)
@@ -88,7 +82,7 @@ def test_a_client_over_its_concurrent_share_gets_429(busy_server: Server) -> Non
     statuses: list[tuple[int, str | None]] = []
 
     def send() -> None:
-        with client("127.0.0.40") as http:
+        with client_from("127.0.0.40") as http:
             r = http.post(busy_server.url + "/sparql", data={"query": RUNAWAY, "timeout": "2"})
             statuses.append((r.status_code, r.headers.get("retry-after")))
 
@@ -99,6 +93,35 @@ def test_a_client_over_its_concurrent_share_gets_429(busy_server: Server) -> Non
         t.join(60)
     refused = [retry for status, retry in statuses if status == 429]
     assert len(refused) >= 2 and all(retry and int(retry) >= 1 for retry in refused), statuses
+
+
+def test_the_saved_query_api_counts_against_the_same_client(busy_server: Server) -> None:
+    """A client's saved-query calls share its limits with its /sparql queries: with its share
+    taken by runaways, its next saved-query call is refused 429 too."""
+    address = "127.0.0.41"
+    done = threading.Barrier(ClientPolicy().concurrency + 1)
+
+    def hold() -> None:
+        with client_from(address) as http:
+            http.post(busy_server.url + "/sparql", data={"query": RUNAWAY, "timeout": "3"})
+        done.wait(30)
+
+    threads = [threading.Thread(target=hold) for _ in range(ClientPolicy().concurrency)]
+    for t in threads:
+        t.start()
+    try:
+        with client_from(address) as http:
+            for _ in range(200):  # until the runaways take the client's whole share
+                r = http.get(busy_server.url + "/queries/incidents.json")
+                if r.status_code == 429:
+                    break
+                time.sleep(0.02)
+        assert r.status_code == 429 and r.json()["error"] == "too-many-queries", r.text
+        assert int(r.headers["retry-after"]) >= 1
+    finally:
+        done.wait(30)
+        for t in threads:
+            t.join(30)
 
 
 # --- per-client limits in process ---------------------------------------------------------------

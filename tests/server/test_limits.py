@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import threading
 
-import httpx
 import pytest
-from harness import MAX_RESULT, Server, busy_workers, wait_until
+from harness import MAX_RESULT, Server, busy_workers, client_from, wait_until
 
 # Five-way cross product under COUNT: blocks inside Rust for hours, ignores signals.
 RUNAWAY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . "
@@ -31,15 +30,16 @@ def ask_ok(server: Server) -> bool:
 def test_runaway_query_is_stopped_while_others_are_answered(server: Server) -> None:
     result: dict = {}
 
-    def runaway() -> None:
-        result["response"] = httpx.post(server.url + "/sparql", data={"query": RUNAWAY},
-                                        timeout=60)
+    def runaway() -> None:  # from another peer than the simple queries below
+        with client_from("127.0.0.2") as http:
+            result["response"] = http.post(server.url + "/sparql", data={"query": RUNAWAY})
 
     killed = server.get("/health").json()["workers"]["killed"]["timeout"]
+    assert ask_ok(server)  # this client has run brief queries only: a quiet client
     t = threading.Thread(target=runaway)
     t.start()
     wait_until(lambda: busy_workers(server) >= 1, what="the runaway taking a worker")
-    # a simple query from another client is answered while the runaway burns its worker
+    # the quiet client is answered while the runaway burns its worker
     assert ask_ok(server)
     assert t.is_alive(), "the runaway query should still be running"
     t.join(30)
@@ -79,13 +79,20 @@ def test_result_cap_fails_before_any_byte(server: Server) -> None:
 
 
 def test_busy_pool_answers_503_with_retry_after(server: Server) -> None:
-    threads = [threading.Thread(target=lambda: httpx.post(
-        server.url + "/sparql", data={"query": RUNAWAY, "timeout": "2"}, timeout=30))
-        for _ in range(2)]
+    heavy = "127.0.0.3"  # a client with runaways in flight is not a quiet client
+
+    def runaway() -> None:
+        with client_from(heavy) as http:
+            http.post(server.url + "/sparql", data={"query": RUNAWAY, "timeout": "2"})
+
+    threads = [threading.Thread(target=runaway) for _ in range(2)]
     for t in threads:
         t.start()
-    wait_until(lambda: busy_workers(server) == 2, what="both runaways taking a worker")
-    r = server.get("/sparql", params={"query": SIMPLE})
+    # The first runaway holds a worker; the pool keeps the last idle one for quiet clients, so
+    # the same client's next query must wait, and is told to come back later.
+    wait_until(lambda: busy_workers(server) >= 1, what="a runaway taking a worker")
+    with client_from(heavy) as http:
+        r = http.get(server.url + "/sparql", params={"query": SIMPLE})
     assert r.status_code == 503
     assert int(r.headers["retry-after"]) >= 1
     assert r.json()["error"] == "busy"

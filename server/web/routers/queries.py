@@ -28,7 +28,7 @@ from server.web.errors import as_failure
 from server.web.params import single_values
 from server.web.responses import answer
 from server.web.saved_openapi import paging_params, twin_extensions
-from server.web.state import Service
+from server.web.state import Service, peer
 from server.web.templating import TEMPLATES
 
 router = APIRouter(tags=["Saved queries"])
@@ -163,7 +163,7 @@ async def saved_query(request: Request, name: str,
         offered = RESULT_FORMATS if q.kind in ("SELECT", "ASK") else GRAPH_FORMATS
         fmt = negotiation.negotiate(offered, request.headers.get("accept"), None,
                                     request.headers.get("accept-charset")).name
-    outcome, more = await service.saved_page(q, values, fmt, page)
+    outcome, more = await service.saved_page(q, values, fmt, page, peer(request))
     if not outcome.ok:
         raise DataUnavailable(outcome)
     headers = with_nav(headers, page_links(request.url.path, items, page, more))
@@ -188,7 +188,8 @@ async def _page(request: Request, service: QueryService, q: SavedQuery, values: 
         status = failure.status
     else:
         graph = q.kind in ("CONSTRUCT", "DESCRIBE")
-        outcome, more = await service.saved_page(q, values, "turtle" if graph else "json", page)
+        outcome, more = await service.saved_page(q, values, "turtle" if graph else "json", page,
+                                                 peer(request))
         if not outcome.ok:
             context["error"] = {"parameter": None, "message": outcome.message}
             status = outcome.status

@@ -18,7 +18,7 @@ from server.web import negotiation
 from server.web.negotiation import NotAcceptable, UnknownFormat
 from server.web.pages import render_ui
 from server.web.responses import answer
-from server.web.state import Service
+from server.web.state import Service, peer
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -196,8 +196,7 @@ async def sparql_answer(request: Request, service: QueryService) -> Response:
         service_allow=settings.service_allow,
         base=settings.public_base + "sparql",  # relative IRIs resolve against it
     )
-    outcome = await service.execute(job, timeout,
-                                    client=request.client.host if request.client else "")
+    outcome = await service.execute(job, timeout, client=peer(request))
     if not outcome.ok:
         raise DataUnavailable(outcome)
     return answer(outcome, {"Vary": "Accept, Accept-Charset", "Cache-Control": "no-cache"})

@@ -229,8 +229,8 @@ class Mapper:
             self.add(s, RDF.type, cls)
         self.texts(s, RDFS.label, meta.title)
         self.add(s, NIF.isString, Literal(text))
-        self.add(s, NIF.beginIndex, Literal(str(0), datatype=XSD.nonNegativeInteger))
-        self.add(s, NIF.endIndex, Literal(str(len(text)), datatype=XSD.nonNegativeInteger))
+        self.add(s, NIF.beginIndex, Literal(str(0), datatype=XSD.integer))
+        self.add(s, NIF.endIndex, Literal(str(len(text)), datatype=XSD.integer))
         self.add(s, SCHEMA.inLanguage, Literal(meta.language))
         if meta.translated_from:
             self.add(s, self.dkg("translatedFromLanguage"), Literal(meta.translated_from))
@@ -467,7 +467,7 @@ class Mapper:
             self.add(f, RDF.type, self.dkg("CasualtyFigure"))
         scheme = "casualty-kind" if casualty else "count-kind"
         self.add(f, self.dkg("figureKind"), self.concept(scheme, fig.kind))
-        self.add(f, self.dkg("count"), Literal(str(fig.count), datatype=XSD.nonNegativeInteger))
+        self.add(f, self.dkg("count"), Literal(str(fig.count), datatype=XSD.integer))
         self.add(f, self.dkg("qualifier"), self.concept("count-qualifier", fig.qualifier))
         self.evidence(f, fig.quote, (*loc, "quote"))
         for label_lang, words in FIGURE_WORDS.items():
@@ -522,13 +522,13 @@ class Mapper:
             sentence_nodes.append((span, node))
             self.add(node, RDF.type, NIF.Sentence)
             self.add(node, self.dkg("sentenceNumber"),
-                     Literal(str(number), datatype=XSD.positiveInteger))
+                     Literal(str(number), datatype=XSD.integer))
         for span, node in sorted(self.mentions.items()):
             self.add(node, RDF.type, self.dkg("Mention"))
             self.add(node, RDF.type, NIF.OffsetBasedString)
             self.add(node, NIF.beginIndex,
-                     Literal(str(span.begin), datatype=XSD.nonNegativeInteger))
-            self.add(node, NIF.endIndex, Literal(str(span.end), datatype=XSD.nonNegativeInteger))
+                     Literal(str(span.begin), datatype=XSD.integer))
+            self.add(node, NIF.endIndex, Literal(str(span.end), datatype=XSD.integer))
             self.add(node, NIF.anchorOf, Literal(text[span.begin:span.end]))
             self.add(node, NIF.referenceContext, context)
             containing = [n for s, n in sentence_nodes

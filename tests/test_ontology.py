@@ -20,8 +20,9 @@ from kg.ontology import GRAPH_FILES, SHAPES_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY_DIR = ROOT / "ontology"
-# The shared folder sits beside the repository checkout.
-SHARED_WIKIDATA = Path(__file__).resolve().parents[2] / "shared/wikidata"
+# The project's copies of the shared Wikidata tables (a user's clone has no ../shared; a test in
+# test_fidelity.py checks the copies equal the shared tables when they are there).
+WIKIDATA_TABLES = ROOT / "kg" / "data"
 
 DKG = Namespace("https://w3id.org/dispute-kg/ontology#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -258,10 +259,7 @@ def test_stance_polarities():
 
 
 def wikidata_property_ids() -> set[str]:
-    path = SHARED_WIKIDATA / "properties.tsv"
-    if not path.is_file():
-        pytest.fail(f"{path} is missing: the shared Wikidata property table must sit beside "
-                    "the repository (../shared/wikidata/properties.tsv)")
+    path = WIKIDATA_TABLES / "properties.tsv"
     with path.open(encoding="utf-8", newline="") as f:
         return {row["pid"] for row in csv.DictReader(f, delimiter="\t")}
 
@@ -349,49 +347,49 @@ CONFORMING = """
 id:article\\/test a dkg:Article , nif:Context , schema:NewsArticle ;
     rdfs:label "Frappe sur Kharkiv"@fr , "Strike on Kharkiv"@en ;
     nif:isString "%(text)s" ;
-    nif:beginIndex "0"^^xsd:nonNegativeInteger ;
-    nif:endIndex "136"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "0"^^xsd:integer ;
+    nif:endIndex "136"^^xsd:integer ;
     schema:publisher id:actor\\/bbc ;
     schema:inLanguage "fr" ;
     dkg:translatedFromLanguage "en" ;
     schema:datePublished "2026-01-02"^^xsd:date .
 
 m:0-71 a dkg:Mention , nif:OffsetBasedString , nif:Sentence ;
-    nif:beginIndex "0"^^xsd:nonNegativeInteger ; nif:endIndex "71"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "0"^^xsd:integer ; nif:endIndex "71"^^xsd:integer ;
     nif:anchorOf "Deux personnes 👶 ont été tuées à Kharkiv, ont indiqué des responsables." ;
     nif:referenceContext id:article\\/test ; nif:sentence m:0-71 ;
-    dkg:sentenceNumber "1"^^xsd:positiveInteger .
+    dkg:sentenceNumber "1"^^xsd:integer .
 m:72-136 a dkg:Mention , nif:OffsetBasedString , nif:Sentence ;
-    nif:beginIndex "72"^^xsd:nonNegativeInteger ; nif:endIndex "136"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "72"^^xsd:integer ; nif:endIndex "136"^^xsd:integer ;
     nif:anchorOf "Moscou a démenti toute attaque, a déclaré le ministère à la BBC." ;
     nif:referenceContext id:article\\/test ; nif:sentence m:72-136 ;
-    dkg:sentenceNumber "2"^^xsd:positiveInteger .
+    dkg:sentenceNumber "2"^^xsd:integer .
 m:0-30 a dkg:Mention , nif:OffsetBasedString ;
-    nif:beginIndex "0"^^xsd:nonNegativeInteger ; nif:endIndex "30"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "0"^^xsd:integer ; nif:endIndex "30"^^xsd:integer ;
     nif:anchorOf "Deux personnes 👶 ont été tuées" ;
     nif:referenceContext id:article\\/test ; nif:sentence m:0-71 .
 m:15-16 a dkg:Mention , nif:OffsetBasedString ;
-    nif:beginIndex "15"^^xsd:nonNegativeInteger ; nif:endIndex "16"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "15"^^xsd:integer ; nif:endIndex "16"^^xsd:integer ;
     nif:anchorOf "👶" ;
     nif:referenceContext id:article\\/test ; nif:sentence m:0-71 .
 m:33-40 a dkg:Mention , nif:OffsetBasedString ;
-    nif:beginIndex "33"^^xsd:nonNegativeInteger ; nif:endIndex "40"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "33"^^xsd:integer ; nif:endIndex "40"^^xsd:integer ;
     nif:anchorOf "Kharkiv" ;
     nif:referenceContext id:article\\/test ; nif:sentence m:0-71 .
 m:54-70 a dkg:Mention , nif:OffsetBasedString ;
-    nif:beginIndex "54"^^xsd:nonNegativeInteger ; nif:endIndex "70"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "54"^^xsd:integer ; nif:endIndex "70"^^xsd:integer ;
     nif:anchorOf "des responsables" ;
     nif:referenceContext id:article\\/test ; nif:sentence m:0-71 .
 m:81-102 a dkg:Mention , nif:OffsetBasedString ;
-    nif:beginIndex "81"^^xsd:nonNegativeInteger ; nif:endIndex "102"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "81"^^xsd:integer ; nif:endIndex "102"^^xsd:integer ;
     nif:anchorOf "démenti toute attaque" ;
     nif:referenceContext id:article\\/test ; nif:sentence m:72-136 .
 m:117-126 a dkg:Mention , nif:OffsetBasedString ;
-    nif:beginIndex "117"^^xsd:nonNegativeInteger ; nif:endIndex "126"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "117"^^xsd:integer ; nif:endIndex "126"^^xsd:integer ;
     nif:anchorOf "ministère" ;
     nif:referenceContext id:article\\/test ; nif:sentence m:72-136 .
 m:132-135 a dkg:Mention , nif:OffsetBasedString ;
-    nif:beginIndex "132"^^xsd:nonNegativeInteger ; nif:endIndex "135"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "132"^^xsd:integer ; nif:endIndex "135"^^xsd:integer ;
     nif:anchorOf "BBC" ;
     nif:referenceContext id:article\\/test ; nif:sentence m:72-136 .
 
@@ -457,7 +455,7 @@ id:figure\\/test\\/killed a dkg:Figure , dkg:CasualtyFigure ;
     rdfs:label "deux tués"@fr , "two killed"@en ;
     prov:wasDerivedFrom m:0-30 ;
     dkg:figureKind ck:killed ;
-    dkg:count "2"^^xsd:nonNegativeInteger ;
+    dkg:count "2"^^xsd:integer ;
     dkg:qualifier cq:exact ;
     dkg:includesVictim id:victim\\/test\\/baby .
 id:victim\\/test\\/baby a dkg:Victim ;
@@ -481,9 +479,7 @@ id:rule\\/occurrence a dkg:Rule ;
 
 def verified_qid() -> str:
     """A Wikidata ID from the verified table (the only IDs the project may link to)."""
-    path = SHARED_WIKIDATA / "verified-qids.tsv"
-    if not path.is_file():
-        pytest.fail(f"{path} is missing: the shared verified-QID table must sit beside the repo")
+    path = WIKIDATA_TABLES / "verified-qids.tsv"
     with path.open(encoding="utf-8", newline="") as f:
         return next(csv.DictReader(f, delimiter="\t"))["qid"]
 
@@ -636,12 +632,12 @@ BREAKS = [
      "id:figure\\/test\\/killed dkg:figureKind cok:volunteers .",
      (f"{ID}figure/test/killed", str(DKG.figureKind), "SPARQL")),
     ("mention IRI not matching its offsets",
-     "m:33-40 nif:beginIndex \"33\"^^xsd:nonNegativeInteger ; nif:anchorOf \"Kharkiv\" .",
-     "m:33-40 nif:beginIndex \"34\"^^xsd:nonNegativeInteger ; nif:anchorOf \"harkiv\" .",
+     "m:33-40 nif:beginIndex \"33\"^^xsd:integer ; nif:anchorOf \"Kharkiv\" .",
+     "m:33-40 nif:beginIndex \"34\"^^xsd:integer ; nif:anchorOf \"harkiv\" .",
      (A, None, "SPARQL")),
     ("article end index not its length",
-     "id:article\\/test nif:endIndex \"136\"^^xsd:nonNegativeInteger .",
-     "id:article\\/test nif:endIndex \"137\"^^xsd:nonNegativeInteger .",
+     "id:article\\/test nif:endIndex \"136\"^^xsd:integer .",
+     "id:article\\/test nif:endIndex \"137\"^^xsd:integer .",
      (A, str(NIF.endIndex), "SPARQL")),
     ("mention outside its sentence",
      "m:81-102 nif:sentence m:72-136 .",

@@ -122,7 +122,8 @@ ORDER BY ?p ?s LIMIT 2000""")
                                   Link(qname(key[1], base), href(key[1], base))))
     rows = await select(request, pre + f"""
 SELECT DISTINCT ?m ?anchor ?b ?e ?ctx WHERE {{
-  {s} prov:wasDerivedFrom ?m . ?m nif:anchorOf ?anchor ; nif:beginIndex ?b ; nif:endIndex ?e .
+  {s} prov:wasDerivedFrom|<http://groundedannotationframework.org/gaf#denotedBy>|dkg:attestedBy ?m .
+  ?m nif:anchorOf ?anchor ; nif:beginIndex ?b ; nif:endIndex ?e .
   OPTIONAL {{ ?m nif:referenceContext ?ctx }} }} ORDER BY ?ctx ?b""")
     for r in rows:
         view.quotes.append({
@@ -174,7 +175,8 @@ async def article_view(request: Request, iri: str, base: str, pre: str) -> dict 
     rows = await select(request, pre + f"""
 SELECT ?m ?b ?e ?node ?len ?lfr ?lpl ?lany WHERE {{
   ?m nif:referenceContext <{iri}> ; nif:beginIndex ?b ; nif:endIndex ?e .
-  ?node prov:wasDerivedFrom ?m . {labels_clause("?node", "l")} }} ORDER BY ?b ?e ?node""")
+  ?node prov:wasDerivedFrom|<http://groundedannotationframework.org/gaf#denotedBy>|dkg:attestedBy ?m .
+  {labels_clause("?node", "l")} }} ORDER BY ?b ?e ?node""")
     spans: dict[tuple[int, int], dict] = {}
     for r in rows:
         b, e = int(value(r, "b")), int(value(r, "e"))

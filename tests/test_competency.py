@@ -106,7 +106,7 @@ def test_cq4_casualty_figures_by_source_and_qualifier(db: ox.Store) -> None:
 def test_cq5_victims_with_age_and_harm(db: ox.Store) -> None:
     rows = select(db, """
         SELECT ?desc ?age ?harm ?role WHERE {
-          ?v a dkg:Victim ; dkg:description ?desc . FILTER(LANG(?desc) = "fr")
+          ?v a dkg:Victim ; schema:description ?desc . FILTER(LANG(?desc) = "fr")
           OPTIONAL { ?v dkg:age ?age } OPTIONAL { ?v dkg:harm ?harm }
           OPTIONAL { ?v dkg:relationshipRole ?role . FILTER(LANG(?role) = "fr") }
         }""")

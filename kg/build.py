@@ -131,7 +131,8 @@ def compile_graph(seeds: Path, base: str = DEFAULT_BASE, shacl: bool | str | Sha
 
 
 def build(seeds: Path, store: Path, base: str = DEFAULT_BASE, shacl: bool | str | ShaclMode = True,
-          progress: Progress | None = None, dumps: bool = True) -> BuildReport:
+          progress: Progress | None = None, dumps: bool = True,
+          built_at: dt.datetime | None = None) -> BuildReport:
     """Compile the graph and load it into a new store, swapped in only on success.
 
     With `dumps`, the downloadable files are also written to `<store's folder>/dumps`: rendered
@@ -141,7 +142,7 @@ def build(seeds: Path, store: Path, base: str = DEFAULT_BASE, shacl: bool | str 
     """
     from kg import export
 
-    report = compile_graph(seeds, base, shacl, progress)
+    report = compile_graph(seeds, base, shacl, progress, built_at)
     dataset = report.dataset
     assert dataset is not None
     info = {"version": project_version(), "base": base, "articles": report.articles,

@@ -110,9 +110,11 @@ def sample(quads: list[ox.Quad], article_graphs: dict[str, str], derived_graph: 
 
     # every statement about a described node, wherever it is stored (shared entities' triples
     # live in the first article's graph; derived triples about the sampled nodes), except links
-    # to other articles' own nodes (their mentions, claims...)
+    # to other articles' own nodes (their mentions, claims...); a dispute or position keeps all
+    # its links (a dispute across articles names claims of both)
     picked += [q for q in quads if q.subject.value in described and q not in taken
-               and not foreign(q.object)]
+               and (q.graph_name.value == derived_graph  # type: ignore[union-attr]
+                    or not foreign(q.object))]
     pointed = {q.object.value for q in picked if isinstance(q.object, ox.NamedNode)} - described
     context = [q for q in quads if q.predicate == RDF_TYPE and q.subject.value in pointed]
     return Sample(picked + context, described, chosen)

@@ -175,7 +175,8 @@ async def article_view(request: Request, iri: str, base: str, pre: str) -> dict 
     rows = await select(request, pre + f"""
 SELECT ?m ?b ?e ?node ?len ?lfr ?lpl ?lany WHERE {{
   ?m nif:referenceContext <{iri}> ; nif:beginIndex ?b ; nif:endIndex ?e .
-  ?node prov:wasDerivedFrom|<http://groundedannotationframework.org/gaf#denotedBy>|dkg:attestedBy ?m .
+  ?node prov:wasDerivedFrom|<http://groundedannotationframework.org/gaf#denotedBy>
+        |dkg:attestedBy ?m .
   {labels_clause("?node", "l")} }} ORDER BY ?b ?e ?node""")
     spans: dict[tuple[int, int], dict] = {}
     for r in rows:

@@ -28,6 +28,7 @@ PREFIX schema: <http://schema.org/>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX id: <https://w3id.org/dispute-kg/id/>
 PREFIX stance: <https://w3id.org/dispute-kg/ontology/stance/>
+PREFIX gaf: <http://groundedannotationframework.org/gaf#>
 """
 
 

@@ -44,7 +44,7 @@ def test_every_sentence_is_the_evidence_of_some_node(db: ox.Store) -> None:
     assert len(sentences) == 18
     rows = select(db, """
         SELECT DISTINCT ?begin ?end WHERE {
-          ?node prov:wasDerivedFrom ?m . ?m nif:sentence ?s .
+          ?node prov:wasDerivedFrom|gaf:denotedBy|dkg:attestedBy ?m . ?m nif:sentence ?s .
           ?s nif:beginIndex ?begin ; nif:endIndex ?end .
         }""")
     evidenced = {text[int(r["begin"]):int(r["end"])] for r in rows}
@@ -68,12 +68,29 @@ def test_every_anchor_equals_the_article_text_at_its_offsets(db: ox.Store) -> No
 
 
 def test_every_mapped_node_has_evidence(db: ox.Store) -> None:
+    """Records are derived from their mentions; real-world things are denoted by theirs."""
     rows = select(db, """
         SELECT ?node ?class WHERE {
-          VALUES ?class { dkg:Actor dkg:Place dkg:Medium dkg:Incident dkg:ContextEvent dkg:Claim
-                          dkg:Figure dkg:Victim dkg:Evidence }
+          VALUES ?class { dkg:Claim dkg:Figure dkg:Evidence }
           ?node a ?class .
           FILTER NOT EXISTS { ?node prov:wasDerivedFrom/a dkg:Mention }
+        }""")
+    assert rows == []
+    rows = select(db, """
+        SELECT ?node ?class WHERE {
+          VALUES ?class { dkg:Actor dkg:Place dkg:Medium dkg:Incident dkg:ContextEvent dkg:Victim }
+          ?node a ?class .
+          FILTER NOT EXISTS { ?node gaf:denotedBy/a dkg:Mention }
+        }""")
+    assert rows == []
+
+
+def test_no_real_world_thing_is_derived_from_a_span(db: ox.Store) -> None:
+    """With owl:sameAs, "derived from a sentence" would reach Wikidata's items (issue 19)."""
+    rows = select(db, """
+        SELECT ?node WHERE {
+          VALUES ?class { dkg:Actor dkg:Place dkg:Medium dkg:Incident dkg:ContextEvent dkg:Victim }
+          ?node a ?class ; prov:wasDerivedFrom ?m .
         }""")
     assert rows == []
 

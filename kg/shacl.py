@@ -115,6 +115,10 @@ def sample(quads: list[ox.Quad], article_graphs: dict[str, str], derived_graph: 
     picked += [q for q in quads if q.subject.value in described and q not in taken
                and (q.graph_name.value == derived_graph  # type: ignore[union-attr]
                     or not foreign(q.object))]
+    # the rest of the derived graph as context (disputes, positions and rule runs link to one
+    # another; it is small next to the articles), so a described position finds its dispute
+    taken = set(picked)
+    picked += [q for q in derived if q not in taken]
     pointed = {q.object.value for q in picked if isinstance(q.object, ox.NamedNode)} - described
     context = [q for q in quads if q.predicate == RDF_TYPE and q.subject.value in pointed]
     return Sample(picked + context, described, chosen)

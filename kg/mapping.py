@@ -33,6 +33,7 @@ from kg.annotations import (
 from kg.article import Article
 from kg.config import Iris
 from kg.dates import DateError, resolve_checked
+from kg.fidelity import Names, within
 from kg.terms import GAF, GEO, NIF, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, WD, XSD
 from kg.wikidata import unverified, verified
 
@@ -93,6 +94,14 @@ class Registry:
     incidents: set[str] = field(default_factory=set)
     events: set[str] = field(default_factory=set)
     by_qid: dict[str, str] = field(default_factory=dict)
+    _names: Names | None = field(default=None, repr=False)
+
+    @property
+    def names(self) -> Names:
+        """Every entity's names as word sequences (kg.fidelity), built once."""
+        if self._names is None:
+            self._names = Names.of(self.entities.values())
+        return self._names
 
     def canonical(self, key: str) -> str:
         """The key that stands for an entity (the first one declared with its Wikidata ID)."""
@@ -242,6 +251,8 @@ class Mapper:
         self.shared = range(start, len(self.quads))
         for i, claim in enumerate(a.claims):
             self.map_claim(claim, ("claims", i))
+        for i, event in enumerate(a.events):
+            self.check_attestation(event, ("events", i))
         for i, coref in enumerate(a.coreferences):
             self.map_coreference(coref, ("coreferences", i))
         self.map_mentions()
@@ -465,6 +476,56 @@ class Mapper:
         medium = self.medium_of(c, loc)
         if medium and (o := self.ref(medium, MEDIUM_KINDS, (*loc, "medium"))) is not None:
             self.add(s, self.dkg("medium"), o)
+        self.check_label(c, medium, loc)
+
+    # --- what the text does not say (kg.fidelity) ------------------------------------------
+    def spans_of(self, quotes: Iterable[str | QuoteIn]) -> list[Span]:
+        """The spans of quotes, skipping those that do not anchor (already reported)."""
+        spans = []
+        for quote in quotes:
+            try:
+                spans.append(self.anchorer.anchor(quote))
+            except AnchorError:
+                continue
+        return spans
+
+    def places_of(self, keys: Iterable[str]) -> list[str]:
+        """The places the article states (in its own voice) for these incidents and events."""
+        a, wanted = self.article.annotations, set(keys)
+        things: list[Incident | ContextEvent] = [*a.incidents, *a.events]
+        return [x.place for x in things if x.id in wanted and x.place]
+
+    def check_label(self, c: Claim, medium: str | None, loc: tuple[Any, ...]) -> None:
+        """A claim's label names no actor, place or medium its sentences do not name, beyond
+        its frame: claimant, medium and the stated place of what it is about."""
+        names, canonical = self.registry.names, self.registry.canonical
+        frame = {canonical(k) for k in (c.claimant, medium, *self.places_of(c.about)) if k}
+        named = {canonical(k) for k in names.naming(c.label.fr) | names.naming(c.label.en)}
+        if not named - frame:
+            return
+        mentions = self.spans_of(c.mentions)
+        text = " ".join(self.article.text[s.begin:s.end] for s in self.article.sentences
+                        if any(s.begin <= m.begin and m.end <= s.end for m in mentions))
+        said = {canonical(k) for k in names.named_in(text)}
+        for key in sorted(named - frame - said):
+            self.error((*loc, "label"), f"names {key!r}, which the claim's sentences do not "
+                       "name: a label says no more than the text (an inference of the "
+                       "annotators goes under `coreferences`, with its basis)")
+
+    def check_attestation(self, ev: ContextEvent, loc: tuple[Any, ...]) -> None:
+        """An event the text mentions only inside claims of its own conductors or participants
+        is known from what they say of their own acts: it is alleged-only."""
+        if ev.attestation != "reported-by-article":
+            return
+        canonical = self.registry.canonical
+        actors = {canonical(k) for k in (*ev.conducted_by, *ev.participants)}
+        claims = [c for c in self.article.annotations.claims if canonical(c.claimant) in actors]
+        spoken = [(s.begin, s.end) for c in claims for s in self.spans_of(c.mentions)]
+        if within(((s.begin, s.end) for s in self.spans_of(ev.mentions)), spoken):
+            self.error((*loc, "attestation"), "the text mentions this event only in what its "
+                       f"own conductors or participants say ({', '.join(c.id for c in claims)}):"
+                       " what an actor says of its own acts is a claim, so the attestation is "
+                       "alleged-only")
 
     def medium_of(self, c: Claim, loc: tuple[Any, ...]) -> str | None:
         """A claim's medium: its own, or, for a continuation, always that of what it continues.

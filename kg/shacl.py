@@ -6,8 +6,10 @@ large build can validate a deterministic sample instead (`kg build --shacl sampl
 - the N articles whose ids have the smallest SHA-256 digests (stable whatever the folder order,
   and a given article is in or out of every sample of that size);
 - the ontology graph, and the derived quads about the sampled articles' nodes (every derived
-  subject with a triple pointing at a node the sampled graphs describe: the disputes over the
-  sampled claims and incidents);
+  subject with a triple pointing at one of the sampled articles' own nodes: the disputes over
+  the sampled claims, the positions they take, the rule runs that used the articles);
+- as context, the derived nodes those link to (a position's dispute, the dispute's positions,
+  a run's plan), not the rest of the derived graph, which grows with the corpus;
 - every statement about a node the sample describes, wherever it is stored (a triple several
   articles state is stored once, in the first article's graph), except links to another
   article's own nodes (its mentions and claims, whose IRIs hold its id);
@@ -30,7 +32,10 @@ import pyoxigraph as ox
 import rdflib
 from pyshacl import validate
 
+from kg.config import ONTOLOGY_NS
+
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+POSITION = ox.NamedNode(ONTOLOGY_NS + "position")
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 
 
@@ -97,8 +102,12 @@ def sample(quads: list[ox.Quad], article_graphs: dict[str, str], derived_graph: 
     picked = [q for q in quads if q.graph_name.value in graphs]  # type: ignore[union-attr]
     described = {q.subject.value for q in picked}
     derived = [q for q in quads if q.graph_name.value == derived_graph]  # type: ignore[union-attr]
-    about = {q.subject.value for q in derived
-             if isinstance(q.object, ox.NamedNode) and q.object.value in described}
+    # the derived nodes about the sampled articles' own nodes (their claims, their article): a
+    # position whose value is a shared actor (Russia) is not, or every incident's would be
+    own = set(chosen)
+    about = {q.subject.value for q in derived  # type: ignore[union-attr]
+             if isinstance(q.object, ox.NamedNode) and q.object.value in described
+             and not own.isdisjoint(q.object.value.split("/"))}
     described |= about
     picked += [q for q in quads if q.graph_name.value == ontology_graph]  # type: ignore[union-attr]
     described |= {q.subject.value for q in picked}
@@ -115,13 +124,40 @@ def sample(quads: list[ox.Quad], article_graphs: dict[str, str], derived_graph: 
     picked += [q for q in quads if q.subject.value in described and q not in taken
                and (q.graph_name.value == derived_graph  # type: ignore[union-attr]
                     or not foreign(q.object))]
-    # the rest of the derived graph as context (disputes, positions and rule runs link to one
-    # another; it is small next to the articles), so a described position finds its dispute
-    taken = set(picked)
-    picked += [q for q in derived if q not in taken]
+    # as context, the derived nodes those link to: a position's dispute, the dispute's other
+    # positions, its rule run and plan (bounded by the sample's disputes: the whole derived
+    # graph grows with the corpus)
+    taken, by_subject = set(picked), derived_by_subject(derived)
+    picked += [q for node in sorted(linked_derived(derived, about) - described)
+               for q in by_subject.get(node, []) if q not in taken]
     pointed = {q.object.value for q in picked if isinstance(q.object, ox.NamedNode)} - described
     context = [q for q in quads if q.predicate == RDF_TYPE and q.subject.value in pointed]
     return Sample(picked + context, described, chosen)
+
+
+def derived_by_subject(derived: list[ox.Quad]) -> dict[str, list[ox.Quad]]:
+    out: dict[str, list[ox.Quad]] = {}
+    for q in derived:
+        out.setdefault(q.subject.value, []).append(q)  # type: ignore[union-attr]
+    return out
+
+
+def linked_derived(derived: list[ox.Quad], start: set[str]) -> set[str]:
+    """The derived nodes reachable from `start` through derived triples, plus the dispute of
+    each position in `start` (the only link followed backwards: a run is pointed at by every
+    dispute, so following links backwards in general would take the whole graph)."""
+    by_subject = derived_by_subject(derived)
+    dispute_of = {q.object.value: q.subject.value for q in derived  # type: ignore[union-attr]
+                  if q.predicate == POSITION}
+    linked = set(start) | {dispute_of[n] for n in start if n in dispute_of}
+    frontier = list(linked)
+    while frontier:
+        for q in by_subject.get(frontier.pop(), []):
+            o = q.object
+            if isinstance(o, ox.NamedNode) and o.value in by_subject and o.value not in linked:
+                linked.add(o.value)
+                frontier.append(o.value)
+    return linked
 
 
 def check(quads: list[ox.Quad], shapes: Path, focus: set[str] | None = None) -> ShaclReport:

@@ -7,7 +7,8 @@ large build can validate a deterministic sample instead (`kg build --shacl sampl
   and a given article is in or out of every sample of that size);
 - the ontology graph, and the derived quads about the sampled articles' nodes (every derived
   subject with a triple pointing at one of the sampled articles' own nodes: the disputes over
-  the sampled claims, the positions they take, the rule runs that used the articles);
+  the sampled claims, the positions they take, the rule runs that used the articles, without
+  their links to the other articles);
 - as context, the derived nodes those link to (a position's dispute, the dispute's positions,
   a run's plan), not the rest of the derived graph, which grows with the corpus;
 - every statement about a node the sample describes, wherever it is stored (a triple several
@@ -121,9 +122,16 @@ def sample(quads: list[ox.Quad], article_graphs: dict[str, str], derived_graph: 
     # live in the first article's graph; derived triples about the sampled nodes), except links
     # to other articles' own nodes (their mentions, claims...); a dispute or position keeps all
     # its links (a dispute across articles names claims of both)
+    def other_article(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> bool:
+        """The node of a non-sampled article itself (a rule run used every article)."""
+        if not isinstance(term, ox.NamedNode):
+            return False
+        kind, _, slug = term.value.rpartition("/")
+        return kind.endswith("/article") and slug in others
+
     picked += [q for q in quads if q.subject.value in described and q not in taken
                and (q.graph_name.value == derived_graph  # type: ignore[union-attr]
-                    or not foreign(q.object))]
+                    and not other_article(q.object) or not foreign(q.object))]
     # as context, the derived nodes those link to: a position's dispute, the dispute's other
     # positions, its rule run and plan (bounded by the sample's disputes: the whole derived
     # graph grows with the corpus)
@@ -169,8 +177,11 @@ def check(quads: list[ox.Quad], shapes: Path, focus: set[str] | None = None) -> 
     data.parse(data=ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads],
                                  format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
     shapes_graph = rdflib.Graph().parse(shapes, format="turtle")
+    # with a focus, pySHACL applies the shapes to those nodes only: the context nodes (typed
+    # so that sh:class finds their class) are not validated at all, not validated and ignored
     conforms, report_graph, text = validate(
-        data, shacl_graph=shapes_graph, inference="none", advanced=True, allow_warnings=True)
+        data, shacl_graph=shapes_graph, inference="none", advanced=True, allow_warnings=True,
+        focus_nodes=sorted(focus) if focus else None)
     results = list(report_graph.subjects(rdflib.RDF.type, SH.ValidationResult))
     if focus is None:
         return ShaclReport(bool(conforms), len(results), str(text), quads=len(quads))

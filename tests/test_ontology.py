@@ -268,6 +268,42 @@ def test_every_term_has_english_and_french_label_and_definition():
         assert languages(g, term, SKOS.definition) >= {"en", "fr"}, term
 
 
+# What a definition may not hold: examples (markers, quoted words, open lists) and rationale
+# (because, so that...). They go to skos:example and skos:scopeNote. Parentheses are allowed
+# only around term names ("(dkg:claimant)") and in formulas ("floor(n × (1 + m))").
+EXAMPLE_OR_RATIONALE = re.compile(
+    r"\be\.g\.|for example|for instance|such as|\bpar ex\.|\bpar exemple\b|\bp\. ?ex\.|notamment"
+    r"|[\"“”«»…]|\.\.\.|(?:^|[\s(])'"
+    r"|\bbecause\b|\bso that\b|\bparce que\b|\bpuisque\b|\bafin\b|\bcar\b"
+    r"|\((?![a-z]+:[A-Za-z-]+(?:, [a-z]+:[A-Za-z-]+)*\))(?![^()]*[×+−])")
+
+
+@pytest.mark.parametrize(("text", "bad"), [
+    ("A sea (e.g. the Black Sea).", True), ("Une mer (par exemple la mer Noire).", True),
+    ("A group the article names vaguely (\"Ukrainian officials\").", True),
+    ("Un groupe (« des responsables »).", True), ("killed, injured…", True),
+    ("Declared only: the data never asserts it, because it is disputed.", True),
+    ("La source (en général le média).", True), ("'neither missiles nor weapons'", True),
+    ("A claimant (dkg:claimant) with a stance.", False), ("from ceil(n × (1 − m))", False),
+    ("Uniquement sur une dkg:Claim ; rapportée par exactement une affirmation.", False),
+    ("l'article d'un média", False),
+])
+def test_the_definition_rule_itself(text: str, bad: bool) -> None:
+    assert bool(EXAMPLE_OR_RATIONALE.search(text)) is bad
+
+
+def test_definitions_hold_no_example_or_rationale():
+    """Examples are skos:example, rationale and usage notes skos:scopeNote (issue 19, item 8):
+    in the vocabulary, the schemes and the CAMEO/ACLED proxies."""
+    g = ontology_graph()
+    bad = sorted((str(s), str(o)) for s, o in g.subject_objects(SKOS.definition)
+                 if EXAMPLE_OR_RATIONALE.search(str(o)))
+    assert bad == []
+    examples = {s for s in g.subjects(SKOS.example, None)}
+    assert {DKG.Person, DKG.Sea, DKG.CollectiveSource, concept("count-qualifier", "about")} <= examples
+    assert (DKG.Attack, SKOS.scopeNote, None) in g and (DKG.partOf, SKOS.scopeNote, None) in g
+
+
 def test_claim_content_rule_is_stated_in_definitions():
     g = graph("dkg.ttl")
     for local in CLAIM_CONTENT:

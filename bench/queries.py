@@ -36,7 +36,8 @@ FALLBACK = {
     "disputes": PREFIX + """PREFIX prov: <http://www.w3.org/ns/prov#>
 SELECT ?dispute ?incident ?aspect ?claim ?claimant ?content ?rule WHERE {
   ?dispute a dkg:Dispute ; dkg:about ?incident ; dkg:aspect ?aspect ;
-           dkg:involvesClaim ?claim ; prov:wasGeneratedBy ?rule .
+           dkg:involvesClaim ?claim ;
+           prov:wasGeneratedBy/prov:qualifiedAssociation/prov:hadPlan ?rule .
   ?claim dkg:claimant ?claimant ; dkg:contentText ?content .
 } ORDER BY ?incident ?aspect ?dispute ?claim""",
     "casualty-figures": PREFIX + """SELECT ?incident ?claim ?claimant ?kind ?count WHERE {

@@ -126,6 +126,9 @@ class Entity(_Model):
     based_in: list[Slug] = []
     located_in: list[Slug] = []
     on_coast_of: list[Slug] = []
+    jurisdiction: list[Slug] = Field(
+        default=[], description="the places an office-holder's office covers (a regional "
+        "governor's region), even where the article names the office only")
     addressee: Slug | None = None
     damage_extent: Quote | None = None
     unverified: str | None = Field(
@@ -137,11 +140,6 @@ class Entity(_Model):
     coordinates: Coordinates | None = None
     mentions: list[Quote] = Field(min_length=1)
     drafted: Drafted | None = Field(default=None, description="set by `kg draft`")
-
-
-class Damage(_Model):
-    what: Slug
-    extent: Quote | None = None
 
 
 class Incident(_Model):
@@ -166,6 +164,10 @@ class ContextEvent(_Model):
     id: Slug
     kind: Literal["meeting", "investigation", "rescue-operation"]
     label: Text
+    attestation: Literal["reported-by-article", "alleged-only"] = Field(
+        default="reported-by-article", description="reported-by-article: the outlet reports it "
+        "in its own voice; alleged-only: known only from a claim (an actor's own statement of "
+        "its acts is a claim, not a fact)")
     status: Literal["planned", "ongoing", "opened"] | None = None
     place: Slug | None = None
     date: DateSpec | None = None
@@ -198,9 +200,11 @@ class Figure(_Model):
 
     id: Slug
     kind: Literal["killed", "injured", "hospitalized", "body-recovered",
-                  "participating-countries", "volunteers"]
+                  "participating-countries", "volunteers", "missiles"]
     count: int = Field(ge=0)
-    qualifier: Literal["exact", "about", "at-least", "more-than"]
+    qualifier: Literal["exact", "about", "at-least", "more-than", "up-to"] = Field(
+        description="exact n, about n (a range of the width the ontology declares), at least n, "
+        "more than n, up to n: how the figure's range is read (README, 'Figures are ranges')")
     quote: Quote
     inclusion: Quote | None = None
     includes: list[Slug] = []
@@ -232,7 +236,16 @@ class Claim(_Model):
     claimant: Slug
     stance: Literal["asserts", "reports", "suggests", "accuses", "condemns", "announces",
                     "denies", "declines-to-comment", "cannot-verify"]
-    attribution: Literal["explicit", "contextual", "outlet-voice"] = "explicit"
+    attribution: Literal["explicit", "contextual", "outlet-voice"] = Field(
+        default="explicit", description="explicit: the sentence names the source; contextual: "
+        "it continues (`continues`) a claim of the same source, whose medium it inherits; "
+        "outlet-voice: nobody else is named, so the claimant is the publisher")
+    certainty: Literal["certain", "probable", "possible", "underspecified"] = Field(
+        default="certain", description="how certain the claimant presents the content "
+        "(\"suggérant\": probable)")
+    temporality: Literal["future", "non-future"] = Field(
+        default="non-future", description="whether the content is about the future "
+        "(\"devraient participer\")")
     about: list[Slug] = []
     medium: Slug | None = None
     mentions: list[Quote] = Field(min_length=1)
@@ -249,6 +262,8 @@ class Claim(_Model):
     place: list[Slug] = []
     date: DateSpec | None = None
     participants: list[Slug] = []
+    remote_participants: list[Slug] = Field(
+        default=[], description="participants the claimant says join remotely (by video link)")
     accused: list[Slug] = []
     mentions_actors: list[Slug] = []
     evidence: list[Evidence] = []
@@ -262,11 +277,22 @@ class Claim(_Model):
     verification: list[Verification] = []
 
 
+class Coreference(_Model):
+    """The annotators' inference that two or more victims, or two incidents, may be the same,
+    with its basis: the article does not say so, so it is recorded as theirs, never merged."""
+
+    id: Slug
+    members: list[Slug] = Field(min_length=2)
+    basis: Text
+    drafted: Drafted | None = Field(default=None, description="set by `kg draft`")
+
+
 class Annotations(_Model):
     entities: list[Entity] = []
     incidents: list[Incident] = []
     events: list[ContextEvent] = []
     claims: list[Claim] = []
+    coreferences: list[Coreference] = []
 
 
 class ArticleMeta(_Model):
@@ -300,7 +326,10 @@ class _LineDict(dict):
     key_lines: dict[str, int]
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[valid-type,misc]  # libyaml when present
     """A safe loader whose mappings remember their lines (libyaml's parser gives marks too)."""
 
 
@@ -420,7 +449,8 @@ def load_model(path: Path, model: type[_Model]) -> tuple[Any, Locator]:
         raise AnnotationErrors(_pydantic_errors(locator, exc)) from None
 
 
-SCHEMAS = {"annotations.schema.json": Annotations, "article.schema.json": ArticleMeta}
+SCHEMAS: dict[str, type[BaseModel]] = {"annotations.schema.json": Annotations,
+                                       "article.schema.json": ArticleMeta}
 
 
 def json_schemas() -> dict[str, str]:

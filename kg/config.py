@@ -28,7 +28,7 @@ WIKIDATA_DIR = PROJECT_ROOT / "kg" / "data"
 # The kinds of resource IRI: <base>id/<kind>/<slug> (ontology/README.md documents each).
 KINDS = (
     "article", "actor", "place", "incident", "claim", "figure", "victim", "event",
-    "dispute", "mention", "medium", "evidence", "rule",
+    "dispute", "mention", "medium", "evidence", "rule", "rule-run", "agent", "coreference",
 )
 
 PREFIXES: dict[str, str] = {
@@ -43,6 +43,7 @@ PREFIXES: dict[str, str] = {
     "sem": "http://semanticweb.cs.vu.nl/2009/11/sem/",
     "nif": "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#",
     "oa": "http://www.w3.org/ns/oa#",
+    "gaf": "http://groundedannotationframework.org/gaf#",
     "dcterms": "http://purl.org/dc/terms/",
     "geo": "http://www.opengis.net/ont/geosparql#",
     "wd": "http://www.wikidata.org/entity/",
@@ -81,7 +82,7 @@ class Iris:
         return f"{self.base}id/{kind}/{slug}"
 
     def graph(self, name: str) -> str:
-        """Named graphs: one per article id, plus 'derived' and 'ontology'."""
+        """Named graphs: one per article id, plus 'derived', 'ontology' and 'gazetteer'."""
         return f"{self.base}graph/{name}"
 
     @property

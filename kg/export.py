@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import Annotated, BinaryIO, cast
 
 import pyoxigraph as ox
 import typer
@@ -199,7 +199,8 @@ def atomic_symlink(path: Path, target: str) -> None:
 
 def _gzip(raw: _Counted) -> gzip.GzipFile:
     """Gzip with no file name and time 0 in the header, so equal input gives equal bytes."""
-    return gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9)
+    return gzip.GzipFile(filename="", mode="wb", fileobj=cast(BinaryIO, raw), mtime=0,
+                         compresslevel=9)
 
 
 def _encoded(pieces: Iterable[str], size: int = 1 << 20) -> Iterator[bytes]:
@@ -231,7 +232,7 @@ def _read_graphs(st: ox.Store) -> tuple[dict[str, list[str]], dict[str, str]]:
     names = [ox.DefaultGraph(), *st.named_graphs()]
 
     def dump(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bytes:
-        return st.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        return st.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
 
     graphs: dict[str, list[str]] = {}
     with ThreadPoolExecutor(2) as pool:  # pyoxigraph reads without the GIL: two at a time
@@ -322,13 +323,14 @@ def _objects(st: ox.Store, subjects: Iterable[ox.NamedNode | ox.BlankNode],
 def _articles(st: ox.Store, labels: Mapping[str, str]) -> tuple[dict[str, list[str]], list[str]]:
     """Each article (token) with its ``schema:url`` values, and the names of its publishers."""
     nodes = {q.subject for q in st.quads_for_pattern(
-        None, ox.NamedNode(RDF_TYPE), ox.NamedNode(ONTOLOGY_NS + "Article"), None)}
+        None, ox.NamedNode(RDF_TYPE), ox.NamedNode(ONTOLOGY_NS + "Article"), None)
+        if isinstance(q.subject, ox.NamedNode | ox.BlankNode)}
     articles = {labels.get(str(a), str(a)): sorted(map(_value, _objects(st, [a], [SCHEMA_URL],
                                                                         labels)))
                 for a in nodes}
     publisher_nodes = {q.object for a in nodes for q in st.quads_for_pattern(
         a, ox.NamedNode("http://schema.org/publisher"), None, None)}
-    resources = [p for p in publisher_nodes if not isinstance(p, ox.Literal)]
+    resources = [p for p in publisher_nodes if isinstance(p, ox.NamedNode | ox.BlankNode)]
     publishers = {_value(t) for t in _objects(st, resources, NAMES, labels)}
     publishers |= {p.value for p in publisher_nodes if isinstance(p, ox.Literal)}
     return articles, sorted(publishers)
@@ -510,7 +512,7 @@ def stage_dumps(release: Release, out: Path, endpoint: str | None = None) -> Sta
     folder.mkdir()
     try:
         mtime = datetime.fromisoformat(release.built_at.replace("Z", "+00:00")).timestamp()
-        union, per_graph = Stats(release.base + "id/"), {}
+        union, per_graph = Stats(release.base + "id/"), cast(dict[str, Stats], {})
         files = write_dumps(release, folder, mtime, union, per_graph)
         named = {g[1:-1]: stats for g, stats in per_graph.items() if g.startswith("<")}
         void = describe(

@@ -7,7 +7,7 @@ single run reports every error of an article.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -22,8 +22,10 @@ from kg.annotations import (
     AnnotationError,
     Claim,
     ContextEvent,
+    Coreference,
     DateSpec,
     Entity,
+    Evidence,
     Incident,
     QuoteIn,
     Text,
@@ -31,7 +33,8 @@ from kg.annotations import (
 from kg.article import Article
 from kg.config import Iris
 from kg.dates import DateError, resolve_checked
-from kg.terms import GEO, NIF, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, WD, XSD
+from kg.fidelity import Names, within
+from kg.terms import GAF, GEO, NIF, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, WD, XSD
 from kg.wikidata import unverified, verified
 
 ENTITY_CLASS = {
@@ -44,16 +47,27 @@ ENTITY_CLASS = {
 EVENT_CLASS = {"meeting": "Meeting", "investigation": "Investigation",
                "rescue-operation": "RescueOperation"}
 CASUALTY_KINDS = {"killed", "injured", "hospitalized", "body-recovered"}
+# Claim fields mapped the same way: (dkg property, annotation field[, SKOS scheme]).
+CLAIM_ACTORS = (("claimedPerpetrator", "perpetrator"), ("claimedParticipant", "participants"),
+                ("claimedRemoteParticipant", "remote_participants"),
+                ("accusedActor", "accused"), ("mentionsActor", "mentions_actors"))
+CLAIM_CONCEPTS = (("claimedEventType", "event_type", "incident-type"),
+                  ("claimedCause", "cause", "incident-type"),
+                  ("claimedTargetKind", "target_kind", "target-kind"))
+CLAIM_LINKS = (("respondsTo", "responds_to"), ("concernsClaim", "concerns"),
+               ("continues", "continues"), ("elaborates", "elaborates"))
 # Words for a figure's generated label, e.g. "killed: at least 27" / "tués : au moins 27".
 FIGURE_WORDS = {
     "en": {"killed": "killed", "injured": "injured", "hospitalized": "hospitalized",
            "body-recovered": "bodies recovered", "participating-countries":
-           "participating countries", "volunteers": "volunteers", "exact": "",
-           "about": "about ", "at-least": "at least ", "more-than": "more than "},
+           "participating countries", "volunteers": "volunteers", "missiles": "missiles",
+           "exact": "", "about": "about ", "at-least": "at least ", "more-than": "more than ",
+           "up-to": "up to "},
     "fr": {"killed": "tués", "injured": "blessés", "hospitalized": "hospitalisés",
            "body-recovered": "corps retrouvés", "participating-countries": "pays participants",
-           "volunteers": "volontaires", "exact": "", "about": "environ ",
-           "at-least": "au moins ", "more-than": "plus de "},
+           "volunteers": "volontaires", "missiles": "missiles", "exact": "",
+           "about": "environ ", "at-least": "au moins ", "more-than": "plus de ",
+           "up-to": "jusqu'à "},
 }
 
 
@@ -80,6 +94,14 @@ class Registry:
     incidents: set[str] = field(default_factory=set)
     events: set[str] = field(default_factory=set)
     by_qid: dict[str, str] = field(default_factory=dict)
+    _names: Names | None = field(default=None, repr=False)
+
+    @property
+    def names(self) -> Names:
+        """Every entity's names as word sequences (kg.fidelity), built once."""
+        if self._names is None:
+            self._names = Names.of(self.entities.values())
+        return self._names
 
     def canonical(self, key: str) -> str:
         """The key that stands for an entity (the first one declared with its Wikidata ID)."""
@@ -103,6 +125,8 @@ class Mapper:
     shared: range = range(0)
 
     def __post_init__(self) -> None:
+        self.denoted = GAF.denotedBy
+        self.attested = _named(self.iris.term("attestedBy"))
         self.anchorer = Anchorer(self.article.text)
         self.graph = NamedNode(self.iris.graph(self.article.id))
         self.loc = self.article.locator
@@ -146,18 +170,24 @@ class Mapper:
         self.mentions[span] = iri
         return iri
 
-    def evidence(self, s: NamedNode, quote: str | QuoteIn, loc: tuple[Any, ...]) -> str | None:
-        """Anchor a quote, link it as evidence of `s`, and return the exact text."""
+    def evidence(self, s: NamedNode, quote: str | QuoteIn, loc: tuple[Any, ...],
+                 via: NamedNode = PROV.wasDerivedFrom) -> str | None:
+        """Anchor a quote, link it to `s` through `via`, and return the exact text.
+
+        Records (claims, figures, evidence) are `prov:wasDerivedFrom` their mentions; real-world
+        things are `gaf:denotedBy` the mentions naming them (DENOTED) and `dkg:attestedBy` those
+        stating a circumstance of them (ATTESTED).
+        """
         span = self.span(quote, loc)
         if span is None:
             return None
-        self.add(s, PROV.wasDerivedFrom, self.mention(span))
+        self.add(s, via, self.mention(span))
         return self.article.text[span.begin:span.end]
 
     def evidences(self, s: NamedNode, quotes: Iterable[str | QuoteIn],
-                  loc: tuple[Any, ...]) -> None:
+                  loc: tuple[Any, ...], via: NamedNode = PROV.wasDerivedFrom) -> None:
         for i, quote in enumerate(quotes):
-            self.evidence(s, quote, (*loc, i))
+            self.evidence(s, quote, (*loc, i), via)
 
     def ref(self, key: str, expected: set[str], loc: tuple[Any, ...]) -> NamedNode | None:
         """Resolve a reference to an entity of one of the expected kinds."""
@@ -183,7 +213,8 @@ class Mapper:
 
     def date(self, s: NamedNode, spec: DateSpec, loc: tuple[Any, ...],
              prefix: str = "") -> None:
-        text = self.evidence(s, spec.expression, (*loc, "expression"))
+        via = PROV.wasDerivedFrom if prefix else self.attested
+        text = self.evidence(s, spec.expression, (*loc, "expression"), via)
         if text is None:
             return
         try:
@@ -198,7 +229,7 @@ class Mapper:
         if not prefix:
             self.add(s, self.dkg("datePrecision"), self.concept("date-precision", spec.precision))
             if spec.part_of_day is not None:
-                part = self.evidence(s, spec.part_of_day, (*loc, "part_of_day"))
+                part = self.evidence(s, spec.part_of_day, (*loc, "part_of_day"), via)
                 if part is not None:
                     self.add(s, self.dkg("partOfDay"),
                              Literal(part, language=self.article.meta.language))
@@ -220,7 +251,29 @@ class Mapper:
         self.shared = range(start, len(self.quads))
         for i, claim in enumerate(a.claims):
             self.map_claim(claim, ("claims", i))
+        for i, event in enumerate(a.events):
+            self.check_attestation(event, ("events", i))
+        for i, coref in enumerate(a.coreferences):
+            self.map_coreference(coref, ("coreferences", i))
         self.map_mentions()
+
+    def map_coreference(self, c: Coreference, loc: tuple[Any, ...]) -> None:
+        """The annotators' inference that victims (or incidents) may be one: a record of theirs,
+        with its basis; the members stay distinct nodes."""
+        s = self.local("coreference", c.id)
+        self.add(s, RDF.type, self.dkg("Coreference"))
+        self.texts(s, RDFS.label, c.basis)
+        self.texts(s, self.dkg("basis"), c.basis)
+        self.add(s, PROV.wasAttributedTo, _named(self.iris.resource("agent", "annotators")))
+        for i, key in enumerate(c.members):
+            if key in self.victim_keys:
+                node = self.local("victim", key)
+            elif key in self.registry.incidents:
+                node = self.node("incident", key)
+            else:
+                self.error((*loc, "members", i), f"unknown victim or incident {key!r}")
+                continue
+            self.add(s, self.dkg("possiblySame"), node)
 
     def map_article(self) -> None:
         meta, text = self.article.meta, self.article.text
@@ -229,8 +282,8 @@ class Mapper:
             self.add(s, RDF.type, cls)
         self.texts(s, RDFS.label, meta.title)
         self.add(s, NIF.isString, Literal(text))
-        self.add(s, NIF.beginIndex, Literal(str(0), datatype=XSD.nonNegativeInteger))
-        self.add(s, NIF.endIndex, Literal(str(len(text)), datatype=XSD.nonNegativeInteger))
+        self.add(s, NIF.beginIndex, Literal(str(0), datatype=XSD.integer))
+        self.add(s, NIF.endIndex, Literal(str(len(text)), datatype=XSD.integer))
         self.add(s, SCHEMA.inLanguage, Literal(meta.language))
         if meta.translated_from:
             self.add(s, self.dkg("translatedFromLanguage"), Literal(meta.translated_from))
@@ -265,7 +318,8 @@ class Mapper:
                 self.add(s, self.dkg("partOf"), o)
         for name, field_name, keys in (("basedIn", "based_in", e.based_in),
                                        ("locatedIn", "located_in", e.located_in),
-                                       ("onCoastOf", "on_coast_of", e.on_coast_of)):
+                                       ("onCoastOf", "on_coast_of", e.on_coast_of),
+                                       ("jurisdiction", "jurisdiction", e.jurisdiction)):
             for key in keys:
                 if (o := self.ref(key, PLACE_KINDS, (*loc, field_name))) is not None:
                     self.add(s, self.dkg(name), o)
@@ -275,23 +329,36 @@ class Mapper:
             elif (o := self.ref(e.addressee, ACTOR_KINDS, (*loc, "addressee"))) is not None:
                 self.add(s, self.dkg("addressee"), o)
         if e.damage_extent is not None:
-            extent = self.evidence(s, e.damage_extent, (*loc, "damage_extent"))
+            extent = self.evidence(s, e.damage_extent, (*loc, "damage_extent"), self.attested)
             if extent is not None:
                 self.add(s, self.dkg("damageExtent"),
                          Literal(extent, language=self.article.meta.language))
-        if e.coordinates is not None:
-            geometry = NamedNode(str(s.value) + "/geometry")
-            self.add(s, GEO.hasGeometry, geometry)
-            self.add(geometry, RDF.type, GEO.Geometry)
-            self.add(geometry, GEO.asWKT, Literal(
-                f"POINT({e.coordinates.lon} {e.coordinates.lat})", datatype=GEO.wktLiteral))
-            self.add(s, SCHEMA.latitude, Literal(str(e.coordinates.lat), datatype=XSD.decimal))
-            self.add(s, SCHEMA.longitude, Literal(str(e.coordinates.lon), datatype=XSD.decimal))
-            self.add(s, self.dkg("coordinateSource"), Literal(e.coordinates.source))
+        if e.coordinates is not None or e.geonames:
+            self.gazetteer(s, e)
+        self.evidences(s, e.mentions, (*loc, "mentions"), self.denoted)
+
+    def gazetteer(self, s: NamedNode, e: Entity) -> None:
+        """Coordinates and a GeoNames ID come from a gazetteer, not from the article: they go to
+        the gazetteer graph, on a geometry node derived from the gazetteer's record."""
+        graph = _named(self.iris.graph("gazetteer"))
+        quads = self.quads
         if e.geonames:
-            self.add(s, self.dkg("geonamesId"), Literal(e.geonames))
-            self.add(s, RDFS.seeAlso, NamedNode(f"https://sws.geonames.org/{e.geonames}/"))
-        self.evidences(s, e.mentions, (*loc, "mentions"))
+            record = NamedNode(f"https://sws.geonames.org/{e.geonames}/")
+            quads.append(Quad(s, self.dkg("geonamesId"), Literal(e.geonames), graph))
+            quads.append(Quad(s, RDFS.seeAlso, record, graph))
+        if e.coordinates is not None:
+            c = e.coordinates
+            geometry = NamedNode(str(s.value) + "/geometry")
+            for p, o in ((GEO.hasGeometry, geometry),
+                         (SCHEMA.latitude, Literal(str(c.lat), datatype=XSD.decimal)),
+                         (SCHEMA.longitude, Literal(str(c.lon), datatype=XSD.decimal))):
+                quads.append(Quad(s, p, o, graph))
+            for p, o in ((RDF.type, GEO.Geometry),
+                         (GEO.asWKT, Literal(f"POINT({c.lon} {c.lat})", datatype=GEO.wktLiteral)),
+                         (self.dkg("coordinateSource"), Literal(c.source))):
+                quads.append(Quad(geometry, p, o, graph))
+            if e.geonames:
+                quads.append(Quad(geometry, PROV.wasDerivedFrom, record, graph))
 
     def link(self, s: NamedNode, e: Entity | Incident, loc: tuple[Any, ...]) -> None:
         """owl:sameAs to Wikidata only from the verified table, with its evidence."""
@@ -338,13 +405,14 @@ class Mapper:
                 self.error((*loc, "precedes"), f"unknown event {key!r}")
             else:
                 self.add(s, self.dkg("precedes"), self.node("event", key))
-        self.evidences(s, inc.mentions, (*loc, "mentions"))
+        self.evidences(s, inc.mentions, (*loc, "mentions"), self.denoted)
 
     def map_event(self, ev: ContextEvent, loc: tuple[Any, ...]) -> None:
         s = self.node("event", ev.id)
         self.add(s, RDF.type, self.dkg("ContextEvent"))
         self.add(s, RDF.type, self.dkg(EVENT_CLASS[ev.kind]))
         self.texts(s, RDFS.label, ev.label)
+        self.add(s, self.dkg("attestation"), self.concept("attestation", ev.attestation))
         if ev.status:
             self.add(s, self.dkg("eventStatus"), self.concept("event-status", ev.status))
         if ev.place and (o := self.ref(ev.place, PLACE_KINDS, (*loc, "place"))) is not None:
@@ -352,7 +420,7 @@ class Mapper:
         if ev.date:
             self.date(s, ev.date, (*loc, "date"))
         if ev.topic is not None:
-            topic = self.evidence(s, ev.topic, (*loc, "topic"))
+            topic = self.evidence(s, ev.topic, (*loc, "topic"), self.attested)
             if topic is not None:
                 self.add(s, self.dkg("topic"), Literal(topic, language=self.article.meta.language))
         for name, field_name, keys in (
@@ -366,7 +434,7 @@ class Mapper:
             o = self.incident_or_event(key, (*loc, "related_incidents"), events=False)
             if o is not None:
                 self.add(s, self.dkg("relatedIncident"), o)
-        self.evidences(s, ev.mentions, (*loc, "mentions"))
+        self.evidences(s, ev.mentions, (*loc, "mentions"), self.denoted)
 
     def claim_ref(self, key: str, loc: tuple[Any, ...]) -> NamedNode | None:
         if key not in self.claim_keys:
@@ -374,21 +442,121 @@ class Mapper:
             return None
         return self.local("claim", key)
 
+    # --- claims: each step maps one group of fields (tables at the top of the module) -------
     def map_claim(self, c: Claim, loc: tuple[Any, ...]) -> None:
         s = self.local("claim", c.id)
+        self.claim_frame(s, c, loc)
+        self.claim_words(s, c, loc)
+        self.claim_content(s, c, loc)
+        self.claim_relations(s, c, loc)
+        self.claim_verification(s, c, loc)
+        for i, ev in enumerate(c.evidence):
+            self.map_evidence(s, ev, (*loc, "evidence", i))
         lang = self.article.meta.language
+        for i, fig in enumerate(c.figures):
+            self.map_figure(s, fig, (*loc, "figures", i), lang)
+        for i, victim in enumerate(c.victims):
+            self.map_victim(s, victim, (*loc, "victims", i), lang)
+
+    def claim_frame(self, s: NamedNode, c: Claim, loc: tuple[Any, ...]) -> None:
+        """Who says it, how, where it is reported, what it is about."""
         self.add(s, RDF.type, self.dkg("Claim"))
         self.texts(s, RDFS.label, c.label)
         if (o := self.ref(c.claimant, ACTOR_KINDS, (*loc, "claimant"))) is not None:
             self.add(s, self.dkg("claimant"), o)
-        self.add(s, self.dkg("stance"), self.concept("stance", c.stance))
-        self.add(s, self.dkg("attributionBasis"), self.concept("attribution-basis", c.attribution))
+        for name, scheme, slug in (("stance", "stance", c.stance),
+                                   ("attributionBasis", "attribution-basis", c.attribution),
+                                   ("certainty", "certainty", c.certainty),
+                                   ("temporality", "temporality", c.temporality)):
+            self.add(s, self.dkg(name), self.concept(scheme, slug))
         self.add(s, self.dkg("reportedIn"), self.article_node)
         for key in c.about:
             if (o := self.incident_or_event(key, (*loc, "about"))) is not None:
                 self.add(s, self.dkg("about"), o)
-        if c.medium and (o := self.ref(c.medium, MEDIUM_KINDS, (*loc, "medium"))) is not None:
+        medium = self.medium_of(c, loc)
+        if medium and (o := self.ref(medium, MEDIUM_KINDS, (*loc, "medium"))) is not None:
             self.add(s, self.dkg("medium"), o)
+        self.check_label(c, medium, loc)
+
+    # --- what the text does not say (kg.fidelity) ------------------------------------------
+    def spans_of(self, quotes: Iterable[str | QuoteIn]) -> list[Span]:
+        """The spans of quotes, skipping those that do not anchor (already reported)."""
+        spans = []
+        for quote in quotes:
+            try:
+                spans.append(self.anchorer.anchor(quote))
+            except AnchorError:
+                continue
+        return spans
+
+    def places_of(self, keys: Iterable[str]) -> list[str]:
+        """The places the article states (in its own voice) for these incidents and events."""
+        a, wanted = self.article.annotations, set(keys)
+        things: list[Incident | ContextEvent] = [*a.incidents, *a.events]
+        return [x.place for x in things if x.id in wanted and x.place]
+
+    def check_label(self, c: Claim, medium: str | None, loc: tuple[Any, ...]) -> None:
+        """A claim's label names no actor, place or medium its sentences do not name, beyond
+        its frame: claimant, medium and the stated place of what it is about."""
+        names, canonical = self.registry.names, self.registry.canonical
+        frame = {canonical(k) for k in (c.claimant, medium, *self.places_of(c.about)) if k}
+        named = {canonical(k) for k in names.naming(c.label.fr) | names.naming(c.label.en)}
+        if not named - frame:
+            return
+        mentions = self.spans_of(c.mentions)
+        text = " ".join(self.article.text[s.begin:s.end] for s in self.article.sentences
+                        if any(s.begin <= m.begin and m.end <= s.end for m in mentions))
+        said = {canonical(k) for k in names.named_in(text)}
+        for key in sorted(named - frame - said):
+            self.error((*loc, "label"), f"names {key!r}, which the claim's sentences do not "
+                       "name: a label says no more than the text (an inference of the "
+                       "annotators goes under `coreferences`, with its basis)")
+
+    def check_attestation(self, ev: ContextEvent, loc: tuple[Any, ...]) -> None:
+        """An event the text mentions only inside claims of its own conductors or participants
+        is known from what they say of their own acts: it is alleged-only."""
+        if ev.attestation != "reported-by-article":
+            return
+        canonical = self.registry.canonical
+        actors = {canonical(k) for k in (*ev.conducted_by, *ev.participants)}
+        claims = [c for c in self.article.annotations.claims if canonical(c.claimant) in actors]
+        spoken = [(s.begin, s.end) for c in claims for s in self.spans_of(c.mentions)]
+        if within(((s.begin, s.end) for s in self.spans_of(ev.mentions)), spoken):
+            self.error((*loc, "attestation"), "the text mentions this event only in what its "
+                       f"own conductors or participants say ({', '.join(c.id for c in claims)}):"
+                       " what an actor says of its own acts is a claim, so the attestation is "
+                       "alleged-only")
+
+    def medium_of(self, c: Claim, loc: tuple[Any, ...]) -> str | None:
+        """A claim's medium: its own, or, for a continuation, always that of what it continues.
+
+        A continuation ("Elle a ajouté") names no source: it is the same claimant speaking
+        through the same channel, so a differing claimant or medium is an annotation error."""
+        if c.attribution == "contextual" and not c.continues:
+            self.error((*loc, "attribution"), "a contextual attribution must name the claim it "
+                       "continues (`continues`); a sentence that only elaborates another and "
+                       "names no source is the outlet's voice (attribution: outlet-voice)")
+        seen: set[str] = {c.id}
+        source = c
+        while source.continues and source.continues in self.claim_keys:
+            if source.continues in seen:
+                self.error((*loc, "continues"), f"claims continue each other in a cycle "
+                           f"({', '.join(sorted(seen))})")
+                return c.medium
+            seen.add(source.continues)
+            source = self.claim_keys[source.continues]
+        if source is c:
+            return c.medium
+        if source.claimant != c.claimant:
+            self.error((*loc, "claimant"), f"continues {source.id!r} of {source.claimant!r}: "
+                       "a continuation has the claimant of what it continues")
+        if c.medium and c.medium != source.medium:
+            self.error((*loc, "medium"), f"{c.medium!r} differs from the medium "
+                       f"{source.medium!r} of {source.id!r}, which this claim continues")
+        return source.medium
+
+    def claim_words(self, s: NamedNode, c: Claim, loc: tuple[Any, ...]) -> None:
+        """The sentences, the words carrying the content, the verbatim quotes."""
         self.evidences(s, c.mentions, (*loc, "mentions"))
         content = self.evidence(s, c.content, (*loc, "content"))
         if content is not None:
@@ -397,66 +565,57 @@ class Mapper:
             text = self.evidence(s, quote, (*loc, "verbatim", i))
             if text is not None:
                 self.add(s, self.dkg("verbatimQuote"), Literal(text))
-        for name, field_name, keys in (
-                ("claimedPerpetrator", "perpetrator", c.perpetrator),
-                ("claimedParticipant", "participants", c.participants),
-                ("accusedActor", "accused", c.accused),
-                ("mentionsActor", "mentions_actors", c.mentions_actors)):
-            for key in keys:
+
+    def claim_content(self, s: NamedNode, c: Claim, loc: tuple[Any, ...]) -> None:
+        """The structured content: actors, concepts, places, target, date."""
+        for name, field_name in CLAIM_ACTORS:
+            for key in getattr(c, field_name):
                 if (o := self.ref(key, ACTOR_KINDS, (*loc, field_name))) is not None:
                     self.add(s, self.dkg(name), o)
-        for slug in c.event_type:
-            self.add(s, self.dkg("claimedEventType"), self.concept("incident-type", slug))
-        for slug in c.cause:
-            self.add(s, self.dkg("claimedCause"), self.concept("incident-type", slug))
+        for name, field_name, scheme in CLAIM_CONCEPTS:
+            values = getattr(c, field_name)
+            for slug in values if isinstance(values, list) else [values] if values else []:
+                self.add(s, self.dkg(name), self.concept(scheme, slug))
         if c.target:
             self.texts(s, self.dkg("claimedTarget"), c.target)
-        if c.target_kind:
-            self.add(s, self.dkg("claimedTargetKind"), self.concept("target-kind", c.target_kind))
         for key in c.place:
             if (o := self.ref(key, PLACE_KINDS, (*loc, "place"))) is not None:
                 self.add(s, self.dkg("claimedPlace"), o)
         if c.date:
             self.date(s, c.date, (*loc, "date"), prefix="claimed")
-        for name, field_name, keys in (("respondsTo", "responds_to", c.responds_to),
-                                       ("concernsClaim", "concerns", c.concerns)):
-            for key in keys:
+
+    def claim_relations(self, s: NamedNode, c: Claim, loc: tuple[Any, ...]) -> None:
+        """Links to other claims and incidents."""
+        for name, field_name in CLAIM_LINKS:
+            value = getattr(c, field_name)
+            for key in value if isinstance(value, list) else [value] if value else []:
                 if (o := self.claim_ref(key, (*loc, field_name))) is not None:
                     self.add(s, self.dkg(name), o)
-        for name in ("continues", "elaborates"):
-            key = getattr(c, name)
-            if key and (o := self.claim_ref(key, (*loc, name))) is not None:
-                self.add(s, self.dkg(name), o)
-        if c.attribution == "contextual" and not (c.continues or c.elaborates):
-            self.error((*loc, "attribution"), "a contextual attribution must name the claim it "
-                       "continues or elaborates")
         for key in c.counter_incident:
             o = self.incident_or_event(key, (*loc, "counter_incident"), events=False)
             if o is not None:
                 self.add(s, self.dkg("counterIncident"), o)
+
+    def claim_verification(self, s: NamedNode, c: Claim, loc: tuple[Any, ...]) -> None:
         for i, v in enumerate(c.verification):
             self.add(s, self.dkg("verificationStatus"),
                      self.concept("verification-status", v.status))
             if v.stated_by and (o := self.claim_ref(
                     v.stated_by, (*loc, "verification", i, "stated_by"))) is not None:
                 self.add(s, self.dkg("verificationStatedBy"), o)
-        for i, ev in enumerate(c.evidence):
-            e = self.local("evidence", ev.id)
-            eloc = (*loc, "evidence", i)
-            self.add(s, self.dkg("claimedEvidence"), e)
-            self.add(e, RDF.type, self.dkg("Evidence"))
-            self.texts(e, RDFS.label, ev.description)
-            self.texts(e, self.dkg("description"), ev.description)
-            self.add(e, self.dkg("evidenceKind"), self.concept("evidence-kind", ev.kind))
-            self.evidence(e, ev.quote, (*eloc, "quote"))
-            if ev.verbatim is not None:
-                text = self.evidence(e, ev.verbatim, (*eloc, "verbatim"))
-                if text is not None:
-                    self.add(e, self.dkg("verbatimQuote"), Literal(text))
-        for i, fig in enumerate(c.figures):
-            self.map_figure(s, fig, (*loc, "figures", i), lang)
-        for i, victim in enumerate(c.victims):
-            self.map_victim(s, victim, (*loc, "victims", i), lang)
+
+    def map_evidence(self, claim: NamedNode, ev: Evidence, loc: tuple[Any, ...]) -> None:
+        e = self.local("evidence", ev.id)
+        self.add(claim, self.dkg("claimedEvidence"), e)
+        self.add(e, RDF.type, self.dkg("Evidence"))
+        self.texts(e, RDFS.label, ev.description)
+        self.texts(e, SCHEMA.description, ev.description)
+        self.add(e, self.dkg("evidenceKind"), self.concept("evidence-kind", ev.kind))
+        self.evidence(e, ev.quote, (*loc, "quote"))
+        if ev.verbatim is not None:
+            text = self.evidence(e, ev.verbatim, (*loc, "verbatim"))
+            if text is not None:
+                self.add(e, self.dkg("verbatimQuote"), Literal(text))
 
     def map_figure(self, claim: NamedNode, fig: Any, loc: tuple[Any, ...], lang: str) -> None:
         f = self.local("figure", fig.id)
@@ -467,7 +626,7 @@ class Mapper:
             self.add(f, RDF.type, self.dkg("CasualtyFigure"))
         scheme = "casualty-kind" if casualty else "count-kind"
         self.add(f, self.dkg("figureKind"), self.concept(scheme, fig.kind))
-        self.add(f, self.dkg("count"), Literal(str(fig.count), datatype=XSD.nonNegativeInteger))
+        self.add(f, self.dkg("count"), Literal(str(fig.count), datatype=XSD.integer))
         self.add(f, self.dkg("qualifier"), self.concept("count-qualifier", fig.qualifier))
         self.evidence(f, fig.quote, (*loc, "quote"))
         for label_lang, words in FIGURE_WORDS.items():
@@ -494,8 +653,8 @@ class Mapper:
         self.add(claim, self.dkg("reportsVictim"), s)
         self.add(s, RDF.type, self.dkg("Victim"))
         self.texts(s, RDFS.label, v.description)
-        self.texts(s, self.dkg("description"), v.description)
-        self.evidence(s, v.quote, (*loc, "quote"))
+        self.texts(s, SCHEMA.description, v.description)
+        self.evidence(s, v.quote, (*loc, "quote"), self.denoted)
         if v.age:
             self.add(s, self.dkg("age"), Literal(v.age, datatype=XSD.duration))
         if v.harm:
@@ -511,7 +670,7 @@ class Mapper:
             self.add(s, self.dkg("relationshipCertainty"),
                      self.concept("verification-status", v.relationship_certainty))
         if v.relationship_quote is not None:
-            self.evidence(s, v.relationship_quote, (*loc, "relationship_quote"))
+            self.evidence(s, v.relationship_quote, (*loc, "relationship_quote"), self.attested)
 
     def map_mentions(self) -> None:
         """Sentence nodes for every sentence, and the mentions anchored during mapping."""
@@ -522,13 +681,13 @@ class Mapper:
             sentence_nodes.append((span, node))
             self.add(node, RDF.type, NIF.Sentence)
             self.add(node, self.dkg("sentenceNumber"),
-                     Literal(str(number), datatype=XSD.positiveInteger))
+                     Literal(str(number), datatype=XSD.integer))
         for span, node in sorted(self.mentions.items()):
             self.add(node, RDF.type, self.dkg("Mention"))
             self.add(node, RDF.type, NIF.OffsetBasedString)
             self.add(node, NIF.beginIndex,
-                     Literal(str(span.begin), datatype=XSD.nonNegativeInteger))
-            self.add(node, NIF.endIndex, Literal(str(span.end), datatype=XSD.nonNegativeInteger))
+                     Literal(str(span.begin), datatype=XSD.integer))
+            self.add(node, NIF.endIndex, Literal(str(span.end), datatype=XSD.integer))
             self.add(node, NIF.anchorOf, Literal(text[span.begin:span.end]))
             self.add(node, NIF.referenceContext, context)
             containing = [n for s, n in sentence_nodes
@@ -547,8 +706,9 @@ def build_registry(articles: Iterable[Article]) -> tuple[Registry, list[Annotati
     for article in articles:
         a, loc = article.annotations, article.locator
         seen: dict[str, tuple[str, int]] = {}
-        groups = (("entities", a.entities), ("incidents", a.incidents), ("events", a.events),
-                  ("claims", a.claims))
+        groups: tuple[tuple[str, Sequence[Entity | Incident | ContextEvent | Claim]], ...] = (
+            ("entities", a.entities), ("incidents", a.incidents), ("events", a.events),
+            ("claims", a.claims))
         for group, items in groups:
             for i, item in enumerate(items):
                 if item.id in seen:

@@ -22,7 +22,8 @@ Shape, chosen so that every dispute rule fires at scale:
   an alternative cause (munitions), an alternative perpetrator with footage as evidence, a
   regional administration's different toll, an armed forces report of missiles, a counter-
   accusation with a civilian target, a "military targets only" answer, an outlet that cannot
-  verify, a rescue operation with volunteers;
+  verify, a rescue operation with volunteers, an outright denial that the counter-incident
+  happened;
 - casualty figures that disagree across sources and across the three articles of a group.
 
 Usage: `kg synth OUT --articles N` or `--triples 1e6` (N from the measured yield of about
@@ -41,8 +42,8 @@ from pathlib import Path
 
 import yaml
 
-TRIPLES_PER_ARTICLE = 962  # measured: 30 articles gave 30,527 quads, 1,651 of them the ontology
-ONTOLOGY_TRIPLES = 1651  # the ontology graph (plus a few hundred derived quads per 100 articles)
+TRIPLES_PER_ARTICLE = 1066  # measured: 30 articles gave 34,307 quads, 2,323 of them the ontology
+ONTOLOGY_TRIPLES = 2323  # the ontology graph (plus a few hundred derived quads per 100 articles)
 
 # Cities: (key, French name, English name, Wikidata ID or None). IDs only from verified-qids.tsv.
 CITIES = [
@@ -205,6 +206,7 @@ def article(i: int) -> tuple[str, dict, dict, str]:
                 "exclusivement contre des cibles militaires.")
     s14 = t.add(f"{out_fr} n'a pas été en mesure de vérifier de manière indépendante ces "
                 f"affirmations sur {vil_fr}.")
+    s15 = t.add(occurrence_denial_sentence(vil_fr))
     text = t.text
     said_to = s13[len("L'Ukraine "):s13.index(" qu'elle")]
 
@@ -404,6 +406,7 @@ def article(i: int) -> tuple[str, dict, dict, str]:
          "claimant": out_key, "stance": "cannot-verify", "about": [counter],
          "mentions": [Q(s14, s14)],
          "content": Q(s14[s14.index("n'a pas"):-1], s14), "concerns": ["russia-accuses"]},
+        occurrence_denial(counter, vil_key, vil_fr, vil_en, s15),
     ]
     meta = {"title": tx(f"Frappe sur {city_fr}, démenti et accusations ({out_en}, bulletin {i})",
                         f"Strike on {city_en}, denial and accusations ({out_en}, bulletin {i})"),
@@ -416,6 +419,26 @@ def article(i: int) -> tuple[str, dict, dict, str]:
     resolved = _resolve(annotations, text)
     assert isinstance(resolved, dict)
     return folder, meta, resolved, text
+
+
+# --- An outright denial: a claim that an incident did not happen at all, with nothing in
+# particular denied (no perpetrator, event type, cause or target kind), so that the occurrence
+# rule (queries/rules/occurrence.rq) fires at scale like the others. ---------------------------
+
+def occurrence_denial_sentence(village_fr: str) -> str:
+    return (f"Les forces armées ukrainiennes ont démenti qu'une quelconque frappe ait eu lieu "
+            f"à {village_fr}.")
+
+
+def occurrence_denial(counter: str, village: str, village_fr: str, village_en: str,
+                      sentence: str) -> dict:
+    """The Ukrainian armed forces deny that the alleged counter-incident happened at all."""
+    return {"id": "armed-forces-deny-strike",
+            "label": tx(f"Les forces armées ukrainiennes : aucune frappe à {village_fr}",
+                        f"Armed Forces of Ukraine: no strike in {village_en}"),
+            "claimant": "ukrainian-armed-forces", "stance": "denies", "about": [counter],
+            "mentions": [Q(sentence, sentence)],
+            "content": Q(sentence[sentence.index("qu'une"):-1], sentence), "place": [village]}
 
 
 def write(out: Path, n: int, start: int = 0) -> list[Path]:

@@ -14,6 +14,8 @@ from kg.config import DEFAULT_BASE, PROJECT_ROOT
 
 SEEDS = PROJECT_ROOT / "seeds"
 SEED_ID = "kharkiv-2026-01-02-bbc-fr"
+# Articles invented for the tests (never published): each exercises rules the seed does not.
+INVENTED = PROJECT_ROOT / "tests" / "fixtures" / "articles"
 SHARED = PROJECT_ROOT.parent / "shared"
 
 PREFIXES = """
@@ -28,6 +30,7 @@ PREFIX schema: <http://schema.org/>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX id: <https://w3id.org/dispute-kg/id/>
 PREFIX stance: <https://w3id.org/dispute-kg/ontology/stance/>
+PREFIX gaf: <http://groundedannotationframework.org/gaf#>
 """
 
 
@@ -48,6 +51,14 @@ def built_store(seed_build: BuildReport) -> Path:
 @pytest.fixture(scope="session")
 def db(built_store: Path) -> ox.Store:
     return kgstore.open_read_only(built_store)
+
+
+@pytest.fixture(scope="session")
+def invented_db(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
+    """The invented articles of tests/fixtures/articles, built alone by the real pipeline."""
+    store = tmp_path_factory.mktemp("invented-build") / "store"
+    build(INVENTED, store, base=DEFAULT_BASE, dumps=False)
+    return kgstore.open_read_only(store)
 
 
 @pytest.fixture()

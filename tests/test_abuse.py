@@ -23,6 +23,7 @@ def test_synthetic_articles_build_and_every_rule_fires(tmp_path: Path) -> None:
     synth.synth(tmp_path / "seeds", articles=6)
     report = compile_graph(tmp_path / "seeds", shacl=False)
     assert len(report.articles) == 6
+    assert {r.name for r in report.rules} >= {"occurrence", "perpetrator", "casualty-figure"}
     assert all(r.disputes >= 2 for r in report.rules), report.rules
     per_article = (len(report.quads) - synth.ONTOLOGY_TRIPLES) / 6
     assert 0.8 * synth.TRIPLES_PER_ARTICLE < per_article < 1.2 * synth.TRIPLES_PER_ARTICLE

@@ -44,7 +44,7 @@ def test_every_sentence_is_the_evidence_of_some_node(db: ox.Store) -> None:
     assert len(sentences) == 18
     rows = select(db, """
         SELECT DISTINCT ?begin ?end WHERE {
-          ?node prov:wasDerivedFrom ?m . ?m nif:sentence ?s .
+          ?node prov:wasDerivedFrom|gaf:denotedBy|dkg:attestedBy ?m . ?m nif:sentence ?s .
           ?s nif:beginIndex ?begin ; nif:endIndex ?end .
         }""")
     evidenced = {text[int(r["begin"]):int(r["end"])] for r in rows}
@@ -68,12 +68,29 @@ def test_every_anchor_equals_the_article_text_at_its_offsets(db: ox.Store) -> No
 
 
 def test_every_mapped_node_has_evidence(db: ox.Store) -> None:
+    """Records are derived from their mentions; real-world things are denoted by theirs."""
     rows = select(db, """
         SELECT ?node ?class WHERE {
-          VALUES ?class { dkg:Actor dkg:Place dkg:Medium dkg:Incident dkg:ContextEvent dkg:Claim
-                          dkg:Figure dkg:Victim dkg:Evidence }
+          VALUES ?class { dkg:Claim dkg:Figure dkg:Evidence }
           ?node a ?class .
           FILTER NOT EXISTS { ?node prov:wasDerivedFrom/a dkg:Mention }
+        }""")
+    assert rows == []
+    rows = select(db, """
+        SELECT ?node ?class WHERE {
+          VALUES ?class { dkg:Actor dkg:Place dkg:Medium dkg:Incident dkg:ContextEvent dkg:Victim }
+          ?node a ?class .
+          FILTER NOT EXISTS { ?node gaf:denotedBy/a dkg:Mention }
+        }""")
+    assert rows == []
+
+
+def test_no_real_world_thing_is_derived_from_a_span(db: ox.Store) -> None:
+    """With owl:sameAs, "derived from a sentence" would reach Wikidata's items (issue 19)."""
+    rows = select(db, """
+        SELECT ?node WHERE {
+          VALUES ?class { dkg:Actor dkg:Place dkg:Medium dkg:Incident dkg:ContextEvent dkg:Victim }
+          ?node a ?class ; prov:wasDerivedFrom ?m .
         }""")
     assert rows == []
 
@@ -191,3 +208,30 @@ def test_no_unverified_qid_in_any_tracked_file() -> None:
 def test_store_dir_is_a_link_into_builds(built_store: Path) -> None:
     assert built_store.is_symlink()
     assert Path(built_store.resolve()).parent.name == "store.builds"
+
+
+def _undeclared(quads: list[ox.Quad]) -> set[str]:
+    """The dkg: terms and scheme concepts among `quads`, outside the ontology graph, that the
+    ontology does not declare."""
+    from kg.config import CONCEPT_BASE, ONTOLOGY_NS, Iris
+    from kg.ontology import ontology_quads
+
+    graph = Iris("https://w3id.org/dispute-kg/").ontology_graph
+    declared = {q.subject.value for q in ontology_quads(graph)}
+    used = {t.value for q in quads if q.graph_name.value != graph
+            for t in (q.predicate, q.object, q.subject) if isinstance(t, ox.NamedNode)
+            and (t.value.startswith(ONTOLOGY_NS) or t.value.startswith(CONCEPT_BASE))}
+    return used - declared
+
+
+def test_every_ontology_iri_the_build_emits_is_declared(seed_build, tmp_path: Path) -> None:
+    """In the article graphs, the derived graph and the gazetteer: of the seed, of the invented
+    articles and of a synthetic article."""
+    from kg.build import compile_graph
+    from kg.synth import synth
+    from tests.conftest import INVENTED
+
+    assert _undeclared(seed_build.quads) == set()
+    assert _undeclared(compile_graph(INVENTED, shacl=False).quads) == set()
+    synth(tmp_path / "synth", articles=3)
+    assert _undeclared(compile_graph(tmp_path / "synth", shacl=False).quads) == set()

@@ -20,13 +20,15 @@ from kg.ontology import GRAPH_FILES, SHAPES_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY_DIR = ROOT / "ontology"
-# The shared folder sits beside the repository checkout.
-SHARED_WIKIDATA = Path(__file__).resolve().parents[2] / "shared/wikidata"
+# The project's copies of the shared Wikidata tables (a user's clone has no ../shared; a test in
+# test_fidelity.py checks the copies equal the shared tables when they are there).
+WIKIDATA_TABLES = ROOT / "kg" / "data"
 
 DKG = Namespace("https://w3id.org/dispute-kg/ontology#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 NIF = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#")
+GAF = Namespace("http://groundedannotationframework.org/gaf#")
 ONTOLOGY_IRI = URIRef("https://w3id.org/dispute-kg/ontology")
 CONCEPT_BASE = "https://w3id.org/dispute-kg/ontology/"
 ID = "https://w3id.org/dispute-kg/id/"
@@ -38,7 +40,7 @@ CONTRACT_CLASSES = {
     "CollectiveSource", "Organization", "Coalition", "Place", "City", "Region", "Village", "Sea",
     "Building", "Medium", "OnlineService", "DirectStatement", "Incident", "Attack", "ContextEvent",
     "Meeting", "Investigation", "RescueOperation", "Claim", "Figure", "CasualtyFigure", "Victim",
-    "Evidence", "Dispute", "Rule", "Mention", "Polarity",
+    "Evidence", "Dispute", "Rule", "Mention", "Polarity", "RuleRun", "Position", "Coreference",
 }
 CONTRACT_OBJECT_PROPERTIES = {
     "partOf", "basedIn", "locatedIn", "onCoastOf", "linkStatus", "addressee", "place",
@@ -50,14 +52,17 @@ CONTRACT_OBJECT_PROPERTIES = {
     "claimedTargetKind", "claimedPlace", "claimedParticipant", "claimedEvidence",
     "reportsFigure", "reportsVictim", "figureKind", "qualifier", "includesVictim", "subsetOf",
     "harm", "relatedVictim", "relationshipCertainty", "evidenceKind", "aspect", "involvesClaim",
-    "polarity",
+    "polarity", "attestedBy", "certainty", "temporality", "jurisdiction",
+    "claimedRemoteParticipant", "possiblySame", "position", "takenBy", "positionValue",
+    "positionPolarity", "contradicts", "disputeKind", "disputedFigureKind",
 }
 CONTRACT_DATATYPE_PROPERTIES = {
     "sentenceNumber", "translatedFromLanguage", "wikidataEvidence", "linkNote", "geonamesId",
     "date", "dateExpression", "partOfDay", "damageExtent", "topic", "contentText",
     "verbatimQuote", "claimedTarget", "claimedDate", "claimedDateExpression", "count",
-    "inclusionText", "description", "age", "ageText", "relationshipRole", "queryFile",
-    "queryText",
+    "inclusionText", "age", "ageText", "relationshipRole", "queryFile",
+    "queryText", "sha256", "coordinateSource", "basis", "lowerBound", "upperBound",
+    "relativeMargin",
 }
 CLAIM_CONTENT = {
     "claimedPerpetrator", "claimedEventType", "claimedCause", "claimedTarget",
@@ -70,8 +75,8 @@ CONTRACT_SCHEMES = {
     "incident-type": {"attack", "missile-strike", "drone-strike", "air-strike",
                       "munitions-detonation"},
     "casualty-kind": {"killed", "injured", "hospitalized", "body-recovered"},
-    "count-kind": {"participating-countries", "volunteers"},
-    "count-qualifier": {"exact", "about", "at-least", "more-than"},
+    "count-kind": {"participating-countries", "volunteers", "missiles"},
+    "count-qualifier": {"exact", "about", "at-least", "more-than", "up-to"},
     "verification-status": {"not-independently-verified", "preliminary"},
     "target-kind": {"civilian", "military"},
     # outlet-voice is beyond notes/vocabulary.md: kg/annotations.py emits it for what the outlet
@@ -84,6 +89,9 @@ CONTRACT_SCHEMES = {
                        "occurrence"},
     "date-precision": {"day", "month", "year"},
     "link-status": {"linked", "unlinked-unverified", "unlinked-no-candidate"},
+    "certainty": {"certain", "probable", "possible", "underspecified"},
+    "temporality": {"future", "non-future"},
+    "dispute-kind": {"contradiction"},
 }
 CONTRACT_BROADER = {
     ("incident-type", "missile-strike"): "attack",
@@ -149,7 +157,14 @@ def test_ontology_header():
             URIRef("https://creativecommons.org/licenses/by/4.0/")) in g
     assert (ONTOLOGY_IRI, vann.preferredNamespacePrefix, Literal("dkg")) in g
     assert (ONTOLOGY_IRI, vann.preferredNamespaceUri, Literal(str(DKG))) in g
-    assert (ONTOLOGY_IRI, dcterms.creator, Literal("dispute-kg contributors")) in g
+    contributors = URIRef("https://w3id.org/dispute-kg/id/agent/contributors")
+    assert (ONTOLOGY_IRI, dcterms.creator, contributors) in g  # an IRI, not a string
+    assert (ONTOLOGY_IRI, dcterms.publisher, contributors) in g
+    assert languages(g, contributors, RDFS.label) >= {"en", "fr"}
+    for term in (dcterms.bibliographicCitation, dcterms.issued, dcterms.modified):
+        assert list(g.objects(ONTOLOGY_IRI, term)), term
+    status = URIRef("http://www.w3.org/2003/06/sw-vocab-status/ns#term_status")
+    assert list(g.objects(ONTOLOGY_IRI, status))
     assert languages(g, ONTOLOGY_IRI, dcterms.title) >= {"en", "fr"}
     assert languages(g, ONTOLOGY_IRI, dcterms.description) >= {"en", "fr"}
 
@@ -179,12 +194,16 @@ def test_contract_subclass_axioms():
         (DKG.Place, schema.Place), (DKG.Incident, sem.Event), (DKG.Attack, DKG.Incident),
         (DKG.ContextEvent, sem.Event), (DKG.Meeting, DKG.ContextEvent),
         (DKG.Claim, schema.Claim), (DKG.Claim, PROV.Entity),
-        (DKG.CasualtyFigure, DKG.Figure), (DKG.Rule, PROV.Activity),
-        (DKG.Mention, NIF.OffsetBasedString), (DKG.Mention, oa.TextPositionSelector),
+        (DKG.CasualtyFigure, DKG.Figure), (DKG.Rule, PROV.Plan), (DKG.RuleRun, PROV.Activity),
+        (DKG.Mention, NIF.OffsetBasedString), (DKG.Mention, GAF.Mention),
         (DKG.OnlineService, DKG.Medium), (DKG.DirectStatement, DKG.Medium),
     ]
     missing = [(s, o) for s, o in expected if (s, RDFS.subClassOf, o) not in g]
     assert not missing
+    # a mention is a segment of the text, not a selector
+    assert (DKG.Mention, RDFS.subClassOf, oa.TextPositionSelector) not in g
+    for world in (DKG.Actor, DKG.Place, DKG.Medium, DKG.Incident, DKG.ContextEvent, DKG.Victim):
+        assert (world, RDFS.subClassOf, GAF.Instance) in g, world
 
 
 def test_every_dkg_term_used_is_declared():
@@ -196,11 +215,93 @@ def test_every_dkg_term_used_is_declared():
     assert used - declared == set()
 
 
+def test_no_property_is_functional():
+    """With owl:sameAs to Wikidata, one extra value of a functional property would merge two
+    states; cardinalities are SHACL's (shapes.ttl)."""
+    g = ontology_graph()
+    for kind in (OWL.FunctionalProperty, OWL.InverseFunctionalProperty):
+        assert list(g.subjects(RDF.type, kind)) == []
+
+
+def test_every_dkg_property_has_a_domain():
+    g = graph("dkg.ttl")
+    props = {s for k in (OWL.ObjectProperty, OWL.DatatypeProperty) for s in g.subjects(RDF.type, k)
+             if str(s).startswith(str(DKG))}
+    assert [p for p in props if (p, RDFS.domain, None) not in g] == []
+
+
+def test_no_two_terms_share_a_label():
+    g = graph("dkg.ttl")
+    seen: dict[tuple[str, str], URIRef] = {}
+    for term in declared_terms():
+        for label in g.objects(term, RDFS.label):
+            key = (str(label).lower(), label.language)
+            assert seen.setdefault(key, term) == term, (label, term, seen[key])
+
+
+def test_no_reference_to_files_that_do_not_exist():
+    for name in FILES:
+        assert "notes/vocabulary.md" not in (ONTOLOGY_DIR / name).read_text(encoding="utf-8")
+
+
+def test_alignment_directions():
+    """"A broadMatch B" says B is broader: CAMEO 19 and ACLED's explosions/remote violence are
+    kinds of attack, ACLED's shelling is not broader than a missile strike, and P3082 only
+    covers destruction while dkg:destroyed covers damage too."""
+    g = graph("alignments.ttl")
+    cameo, acled = Namespace(CONCEPT_BASE + "cameo/"), Namespace(CONCEPT_BASE + "acled/")
+    wd = Namespace("http://www.wikidata.org/entity/")
+    attack = concept("incident-type", "attack")
+    assert (attack, SKOS.narrowMatch, cameo["19"]) in g
+    assert (attack, SKOS.narrowMatch, acled["explosions-remote-violence"]) in g
+    assert (DKG.Attack, SKOS.narrowMatch, cameo["19"]) in g
+    missile = concept("incident-type", "missile-strike")
+    assert (missile, SKOS.broadMatch, acled["shelling-artillery-missile-attack"]) not in g
+    assert (DKG.destroyed, SKOS.narrowMatch, wd.P3082) in g
+    assert (DKG.destroyed, SKOS.closeMatch, wd.P3082) not in g
+
+
 def test_every_term_has_english_and_french_label_and_definition():
     g = graph("dkg.ttl")
     for term in declared_terms():
         assert languages(g, term, RDFS.label) >= {"en", "fr"}, term
         assert languages(g, term, SKOS.definition) >= {"en", "fr"}, term
+
+
+# What a definition may not hold: examples (markers, quoted words, open lists) and rationale
+# (because, so that...). They go to skos:example and skos:scopeNote. Parentheses are allowed
+# only around term names ("(dkg:claimant)") and in formulas ("floor(n × (1 + m))").
+EXAMPLE_OR_RATIONALE = re.compile(
+    r"\be\.g\.|for example|for instance|such as|\bpar ex\.|\bpar exemple\b|\bp\. ?ex\.|notamment"
+    r"|[\"“”«»…]|\.\.\.|(?:^|[\s(])'"
+    r"|\bbecause\b|\bso that\b|\bparce que\b|\bpuisque\b|\bafin\b|\bcar\b"
+    r"|\((?![a-z]+:[A-Za-z-]+(?:, [a-z]+:[A-Za-z-]+)*\))(?![^()]*[×+−])")
+
+
+@pytest.mark.parametrize(("text", "bad"), [
+    ("A sea (e.g. the Black Sea).", True), ("Une mer (par exemple la mer Noire).", True),
+    ("A group the article names vaguely (\"Ukrainian officials\").", True),
+    ("Un groupe (« des responsables »).", True), ("killed, injured…", True),
+    ("Declared only: the data never asserts it, because it is disputed.", True),
+    ("La source (en général le média).", True), ("'neither missiles nor weapons'", True),
+    ("A claimant (dkg:claimant) with a stance.", False), ("from ceil(n × (1 − m))", False),
+    ("Uniquement sur une dkg:Claim ; rapportée par exactement une affirmation.", False),
+    ("l'article d'un média", False),
+])
+def test_the_definition_rule_itself(text: str, bad: bool) -> None:
+    assert bool(EXAMPLE_OR_RATIONALE.search(text)) is bad
+
+
+def test_definitions_hold_no_example_or_rationale():
+    """Examples are skos:example, rationale and usage notes skos:scopeNote (issue 19, item 8):
+    in the vocabulary, the schemes and the CAMEO/ACLED proxies."""
+    g = ontology_graph()
+    bad = sorted((str(s), str(o)) for s, o in g.subject_objects(SKOS.definition)
+                 if EXAMPLE_OR_RATIONALE.search(str(o)))
+    assert bad == []
+    examples = {s for s in g.subjects(SKOS.example, None)}
+    assert {DKG.Person, DKG.Sea, DKG.CollectiveSource, concept("count-qualifier", "about")} <= examples
+    assert (DKG.Attack, SKOS.scopeNote, None) in g and (DKG.partOf, SKOS.scopeNote, None) in g
 
 
 def test_claim_content_rule_is_stated_in_definitions():
@@ -258,10 +359,7 @@ def test_stance_polarities():
 
 
 def wikidata_property_ids() -> set[str]:
-    path = SHARED_WIKIDATA / "properties.tsv"
-    if not path.is_file():
-        pytest.fail(f"{path} is missing: the shared Wikidata property table must sit beside "
-                    "the repository (../shared/wikidata/properties.tsv)")
+    path = WIKIDATA_TABLES / "properties.tsv"
     with path.open(encoding="utf-8", newline="") as f:
         return {row["pid"] for row in csv.DictReader(f, delimiter="\t")}
 
@@ -326,6 +424,10 @@ PREFIXES = f"""
 @prefix m:      <{ID}mention/test/> .
 @prefix nif:    <{NIF}> .
 @prefix prov:   <{PROV}> .
+@prefix gaf:    <{GAF}> .
+@prefix cy:     <{CONCEPT_BASE}certainty/> .
+@prefix tp:     <{CONCEPT_BASE}temporality/> .
+@prefix dk:     <{CONCEPT_BASE}dispute-kind/> .
 @prefix owl:    <http://www.w3.org/2002/07/owl#> .
 @prefix rdfs:   <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix xsd:    <http://www.w3.org/2001/XMLSchema#> .
@@ -349,80 +451,80 @@ CONFORMING = """
 id:article\\/test a dkg:Article , nif:Context , schema:NewsArticle ;
     rdfs:label "Frappe sur Kharkiv"@fr , "Strike on Kharkiv"@en ;
     nif:isString "%(text)s" ;
-    nif:beginIndex "0"^^xsd:nonNegativeInteger ;
-    nif:endIndex "136"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "0"^^xsd:integer ;
+    nif:endIndex "136"^^xsd:integer ;
     schema:publisher id:actor\\/bbc ;
     schema:inLanguage "fr" ;
     dkg:translatedFromLanguage "en" ;
     schema:datePublished "2026-01-02"^^xsd:date .
 
 m:0-71 a dkg:Mention , nif:OffsetBasedString , nif:Sentence ;
-    nif:beginIndex "0"^^xsd:nonNegativeInteger ; nif:endIndex "71"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "0"^^xsd:integer ; nif:endIndex "71"^^xsd:integer ;
     nif:anchorOf "Deux personnes 👶 ont été tuées à Kharkiv, ont indiqué des responsables." ;
     nif:referenceContext id:article\\/test ; nif:sentence m:0-71 ;
-    dkg:sentenceNumber "1"^^xsd:positiveInteger .
+    dkg:sentenceNumber "1"^^xsd:integer .
 m:72-136 a dkg:Mention , nif:OffsetBasedString , nif:Sentence ;
-    nif:beginIndex "72"^^xsd:nonNegativeInteger ; nif:endIndex "136"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "72"^^xsd:integer ; nif:endIndex "136"^^xsd:integer ;
     nif:anchorOf "Moscou a démenti toute attaque, a déclaré le ministère à la BBC." ;
     nif:referenceContext id:article\\/test ; nif:sentence m:72-136 ;
-    dkg:sentenceNumber "2"^^xsd:positiveInteger .
+    dkg:sentenceNumber "2"^^xsd:integer .
 m:0-30 a dkg:Mention , nif:OffsetBasedString ;
-    nif:beginIndex "0"^^xsd:nonNegativeInteger ; nif:endIndex "30"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "0"^^xsd:integer ; nif:endIndex "30"^^xsd:integer ;
     nif:anchorOf "Deux personnes 👶 ont été tuées" ;
     nif:referenceContext id:article\\/test ; nif:sentence m:0-71 .
 m:15-16 a dkg:Mention , nif:OffsetBasedString ;
-    nif:beginIndex "15"^^xsd:nonNegativeInteger ; nif:endIndex "16"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "15"^^xsd:integer ; nif:endIndex "16"^^xsd:integer ;
     nif:anchorOf "👶" ;
     nif:referenceContext id:article\\/test ; nif:sentence m:0-71 .
 m:33-40 a dkg:Mention , nif:OffsetBasedString ;
-    nif:beginIndex "33"^^xsd:nonNegativeInteger ; nif:endIndex "40"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "33"^^xsd:integer ; nif:endIndex "40"^^xsd:integer ;
     nif:anchorOf "Kharkiv" ;
     nif:referenceContext id:article\\/test ; nif:sentence m:0-71 .
 m:54-70 a dkg:Mention , nif:OffsetBasedString ;
-    nif:beginIndex "54"^^xsd:nonNegativeInteger ; nif:endIndex "70"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "54"^^xsd:integer ; nif:endIndex "70"^^xsd:integer ;
     nif:anchorOf "des responsables" ;
     nif:referenceContext id:article\\/test ; nif:sentence m:0-71 .
 m:81-102 a dkg:Mention , nif:OffsetBasedString ;
-    nif:beginIndex "81"^^xsd:nonNegativeInteger ; nif:endIndex "102"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "81"^^xsd:integer ; nif:endIndex "102"^^xsd:integer ;
     nif:anchorOf "démenti toute attaque" ;
     nif:referenceContext id:article\\/test ; nif:sentence m:72-136 .
 m:117-126 a dkg:Mention , nif:OffsetBasedString ;
-    nif:beginIndex "117"^^xsd:nonNegativeInteger ; nif:endIndex "126"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "117"^^xsd:integer ; nif:endIndex "126"^^xsd:integer ;
     nif:anchorOf "ministère" ;
     nif:referenceContext id:article\\/test ; nif:sentence m:72-136 .
 m:132-135 a dkg:Mention , nif:OffsetBasedString ;
-    nif:beginIndex "132"^^xsd:nonNegativeInteger ; nif:endIndex "135"^^xsd:nonNegativeInteger ;
+    nif:beginIndex "132"^^xsd:integer ; nif:endIndex "135"^^xsd:integer ;
     nif:anchorOf "BBC" ;
     nif:referenceContext id:article\\/test ; nif:sentence m:72-136 .
 
 id:actor\\/bbc a dkg:Actor , dkg:MediaOutlet ;
     rdfs:label "BBC"@fr , "BBC"@en ;
-    prov:wasDerivedFrom m:132-135 ;
+    gaf:denotedBy m:132-135 ;
     dkg:linkStatus ls:unlinked-unverified .
 id:actor\\/officials a dkg:Actor , dkg:CollectiveSource ;
     rdfs:label "responsables ukrainiens"@fr , "Ukrainian officials"@en ;
-    prov:wasDerivedFrom m:54-70 ;
+    gaf:denotedBy m:54-70 ;
     dkg:linkStatus ls:unlinked-no-candidate ;
     dkg:linkNote "named only vaguely" .
 id:actor\\/ministry a dkg:Actor , dkg:GovernmentBody ;
     rdfs:label "ministère russe de la défense"@fr , "Russian Ministry of Defence"@en ;
-    prov:wasDerivedFrom m:81-102 , m:117-126 ;
+    gaf:denotedBy m:81-102 , m:117-126 ;
     dkg:linkStatus ls:unlinked-unverified .
 id:place\\/kharkiv a dkg:Place , dkg:City ;
     rdfs:label "Kharkiv"@fr , "Kharkiv"@en ;
-    prov:wasDerivedFrom m:33-40 ;
+    gaf:denotedBy m:33-40 ;
     dkg:linkStatus ls:linked ;
     owl:sameAs wd:%(qid)s ;
     dkg:wikidataEvidence "test evidence" .
 
 id:medium\\/statement-to-bbc a dkg:Medium , dkg:DirectStatement ;
     rdfs:label "déclaration à la BBC"@fr , "statement to the BBC"@en ;
-    prov:wasDerivedFrom m:72-136 ;
+    gaf:denotedBy m:72-136 ;
     dkg:addressee id:actor\\/bbc .
 
 id:incident\\/strike a dkg:Incident ;
     rdfs:label "explosion à Kharkiv"@fr , "explosion in Kharkiv"@en ;
-    prov:wasDerivedFrom m:0-30 ;
+    gaf:denotedBy m:0-30 ;
     dkg:place id:place\\/kharkiv ;
     dkg:date "2026-01-02"^^xsd:date ;
     dkg:datePrecision dp:day ;
@@ -435,7 +537,7 @@ id:claim\\/test\\/killed a dkg:Claim ;
     dkg:stance stance:reports ;
     dkg:about id:incident\\/strike ;
     dkg:reportedIn id:article\\/test ;
-    dkg:attributionBasis ab:explicit ;
+    dkg:attributionBasis ab:explicit ; dkg:certainty cy:certain ; dkg:temporality tp:non-future ;
     dkg:contentText "Deux personnes 👶 ont été tuées à Kharkiv" ;
     dkg:claimedEventType it:attack ;
     dkg:reportsFigure id:figure\\/test\\/killed ;
@@ -448,7 +550,7 @@ id:claim\\/test\\/denial a dkg:Claim ;
     dkg:about id:incident\\/strike ;
     dkg:medium id:medium\\/statement-to-bbc ;
     dkg:reportedIn id:article\\/test ;
-    dkg:attributionBasis ab:explicit ;
+    dkg:attributionBasis ab:explicit ; dkg:certainty cy:certain ; dkg:temporality tp:non-future ;
     dkg:contentText "démenti toute attaque" ;
     dkg:respondsTo id:claim\\/test\\/killed ;
     dkg:claimedEventType it:attack .
@@ -457,21 +559,36 @@ id:figure\\/test\\/killed a dkg:Figure , dkg:CasualtyFigure ;
     rdfs:label "deux tués"@fr , "two killed"@en ;
     prov:wasDerivedFrom m:0-30 ;
     dkg:figureKind ck:killed ;
-    dkg:count "2"^^xsd:nonNegativeInteger ;
+    dkg:count "2"^^xsd:integer ;
     dkg:qualifier cq:exact ;
     dkg:includesVictim id:victim\\/test\\/baby .
 id:victim\\/test\\/baby a dkg:Victim ;
     rdfs:label "un bébé"@fr , "a baby"@en ;
-    prov:wasDerivedFrom m:15-16 ;
+    gaf:denotedBy m:15-16 ;
     dkg:description "un bébé"@fr ;
     dkg:harm ck:killed .
 
 id:dispute\\/test a dkg:Dispute ;
     rdfs:label "Attaque ou non ?"@fr , "Attack or not?"@en ;
     dkg:about id:incident\\/strike ;
-    dkg:aspect da:occurrence ;
+    dkg:aspect da:event-type ; dkg:disputeKind dk:contradiction ;
     dkg:involvesClaim id:claim\\/test\\/killed , id:claim\\/test\\/denial ;
-    prov:wasGeneratedBy id:rule\\/occurrence .
+    dkg:position id:dispute\\/test\\/affirms , id:dispute\\/test\\/denies ;
+    prov:wasGeneratedBy id:rule-run\\/event-type .
+id:dispute\\/test\\/affirms a dkg:Position ; rdfs:label "attaque"@fr , "attack"@en ;
+    dkg:takenBy id:claim\\/test\\/killed ; dkg:positionValue it:attack ;
+    dkg:positionPolarity dkg:positive ; dkg:contradicts id:dispute\\/test\\/denies .
+id:dispute\\/test\\/denies a dkg:Position ; rdfs:label "démenti : attaque"@fr , "denied: attack"@en ;
+    dkg:takenBy id:claim\\/test\\/denial ; dkg:positionValue it:attack ;
+    dkg:positionPolarity dkg:negative ; dkg:contradicts id:dispute\\/test\\/affirms .
+id:rule-run\\/event-type a dkg:RuleRun , prov:Activity ;
+    prov:endedAtTime "2026-01-03T10:00:00Z"^^xsd:dateTime ;
+    prov:wasAssociatedWith id:agent\\/kg-build ;
+    prov:qualifiedAssociation id:rule-run\\/event-type\\/association ;
+    prov:used id:article\\/test .
+id:rule-run\\/event-type\\/association a prov:Association ;
+    prov:agent id:agent\\/kg-build ; prov:hadPlan id:rule\\/occurrence .
+id:agent\\/kg-build a prov:SoftwareAgent .
 id:rule\\/occurrence a dkg:Rule ;
     rdfs:label "occurrence"@en ;
     dkg:queryFile "queries/rules/occurrence.rq"^^xsd:anyURI ;
@@ -481,9 +598,7 @@ id:rule\\/occurrence a dkg:Rule ;
 
 def verified_qid() -> str:
     """A Wikidata ID from the verified table (the only IDs the project may link to)."""
-    path = SHARED_WIKIDATA / "verified-qids.tsv"
-    if not path.is_file():
-        pytest.fail(f"{path} is missing: the shared verified-QID table must sit beside the repo")
+    path = WIKIDATA_TABLES / "verified-qids.tsv"
     with path.open(encoding="utf-8", newline="") as f:
         return next(csv.DictReader(f, delimiter="\t"))["qid"]
 
@@ -595,8 +710,8 @@ BREAKS = [
      "id:dispute\\/test dkg:involvesClaim id:claim\\/test\\/denial .",
      "",
      (f"{ID}dispute/test", str(DKG.involvesClaim), "MinCount")),
-    ("dispute without rule",
-     "id:dispute\\/test prov:wasGeneratedBy id:rule\\/occurrence .",
+    ("dispute without rule run",
+     "id:dispute\\/test prov:wasGeneratedBy id:rule-run\\/event-type .",
      "",
      (f"{ID}dispute/test", str(PROV.wasGeneratedBy), "MinCount")),
     ("actor without English label",
@@ -607,10 +722,26 @@ BREAKS = [
      "id:place\\/kharkiv rdfs:label \"Kharkiv\"@en .",
      "id:place\\/kharkiv rdfs:label \"Kharkiv\" .",
      (f"{ID}place/kharkiv", str(RDFS.label), "Datatype")),
-    ("victim not derived from a mention",
-     "id:victim\\/test\\/baby prov:wasDerivedFrom m:15-16 .",
+    ("victim not denoted by a mention",
+     "id:victim\\/test\\/baby gaf:denotedBy m:15-16 .",
      "",
-     (f"{ID}victim/test/baby", str(PROV.wasDerivedFrom), "MinCount")),
+     (f"{ID}victim/test/baby", str(GAF.denotedBy), "MinCount")),
+    ("real-world thing derived from a span",
+     "",
+     "id:place\\/kharkiv prov:wasDerivedFrom m:33-40 .",
+     (f"{ID}place/kharkiv", str(PROV.wasDerivedFrom), "MaxCount")),
+    ("claim without certainty",
+     "id:claim\\/test\\/denial dkg:certainty cy:certain .",
+     "",
+     (DENIAL, str(DKG.certainty), "MinCount")),
+    ("denial reporting a figure",
+     "",
+     "id:claim\\/test\\/denial dkg:reportsFigure id:figure\\/test\\/killed .",
+     (DENIAL, None, "SPARQL")),
+    ("dispute with one position",
+     "id:dispute\\/test dkg:position id:dispute\\/test\\/denies .",
+     "",
+     (f"{ID}dispute/test", str(DKG.position), "MinCount")),
     ("sameAs outside Wikidata",
      "",
      "id:actor\\/bbc owl:sameAs <http://dbpedia.org/resource/BBC> .",
@@ -636,12 +767,12 @@ BREAKS = [
      "id:figure\\/test\\/killed dkg:figureKind cok:volunteers .",
      (f"{ID}figure/test/killed", str(DKG.figureKind), "SPARQL")),
     ("mention IRI not matching its offsets",
-     "m:33-40 nif:beginIndex \"33\"^^xsd:nonNegativeInteger ; nif:anchorOf \"Kharkiv\" .",
-     "m:33-40 nif:beginIndex \"34\"^^xsd:nonNegativeInteger ; nif:anchorOf \"harkiv\" .",
+     "m:33-40 nif:beginIndex \"33\"^^xsd:integer ; nif:anchorOf \"Kharkiv\" .",
+     "m:33-40 nif:beginIndex \"34\"^^xsd:integer ; nif:anchorOf \"harkiv\" .",
      (A, None, "SPARQL")),
     ("article end index not its length",
-     "id:article\\/test nif:endIndex \"136\"^^xsd:nonNegativeInteger .",
-     "id:article\\/test nif:endIndex \"137\"^^xsd:nonNegativeInteger .",
+     "id:article\\/test nif:endIndex \"136\"^^xsd:integer .",
+     "id:article\\/test nif:endIndex \"137\"^^xsd:integer .",
      (A, str(NIF.endIndex), "SPARQL")),
     ("mention outside its sentence",
      "m:81-102 nif:sentence m:72-136 .",

@@ -84,6 +84,31 @@ def test_a_clean_sample_conforms_and_is_reported(corpus: Path) -> None:
     assert report.shacl_summary().startswith("SHACL sample:1: 1 of 4 article(s)")
 
 
+def test_the_sample_takes_the_disputes_of_its_articles_not_the_whole_derived_graph(
+        corpus: Path) -> None:
+    """The derived graph grows with the corpus: a sample holds only the disputes its articles'
+    claims take part in (with their positions and rule runs), so its size stays bounded."""
+    from kg.config import DEFAULT_BASE, Iris
+    from kg.shacl import sample
+
+    report = compile_graph(corpus, shacl="off")
+    iris = Iris(DEFAULT_BASE)
+    ids = _ids(corpus)
+    s = sample(report.quads, {a: iris.graph(a) for a in ids}, iris.derived_graph,
+               iris.ontology_graph, 1)
+    (inside,) = s.articles
+    dispute = "https://w3id.org/dispute-kg/ontology#Dispute"
+    involves = "https://w3id.org/dispute-kg/ontology#involvesClaim"
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    taken = {q.subject.value for q in s.quads
+             if q.predicate.value == rdf_type and q.object.value == dispute}
+    every = {q.subject.value for q in report.quads
+             if q.predicate.value == rdf_type and q.object.value == dispute}
+    mine = {q.subject.value for q in report.quads if q.predicate.value == involves
+            and f"/claim/{inside}/" in q.object.value}
+    assert taken == mine and mine < every
+
+
 def test_a_broken_article_inside_the_sample_is_caught(corpus: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     (inside,) = pick_articles(_ids(corpus), 1)

@@ -107,27 +107,13 @@ class Sources:
             evidence=_unique([value(r, "evidenceLabel") for r in self.evidence[claim]]))
 
     def side_of(self, row: Binding, aspect: str, rule: str) -> str:
-        """The position a claim takes on the disputed aspect (polarity for assertion-denial)."""
-        claim = value(row, "claim")
-        if slug(rule) == "assertion-denial":  # the sides are the polarity of each claim
-            polarity = value(row, "polarity")
-            negative = polarity.endswith("#negative") if polarity else claim in self.denials
-            return "denies" if negative else "affirms"
-        if value(row, "valueLabel"):  # the value the claim gives on the disputed aspect
-            return value(row, "valueLabel")
-        attributed = self.attributions[claim]
-        values: list[str] = []
-        if aspect == "perpetrator":
-            values = [value(r, "perpetratorLabel") for r in attributed]
-        elif aspect in ("cause", "event-type"):
-            values = [value(r, "eventType") for r in attributed]
-        elif aspect.startswith("casualty"):
-            values = self.figure_texts(claim)
-        return "; ".join(_unique(values)) or f"{value(row, 'stanceLabel')} ({aspect} not stated)"
+        """The position a claim takes in the dispute: the value it gives (affirmed or denied),
+        or the range of its figure, as the rule that found the dispute labelled it."""
+        return value(row, "positionLabel") or f"{value(row, 'stanceLabel')} ({aspect})"
 
 
 def aspects(disputes: Rows, sources: Sources) -> list[Aspect]:
-    """Disputes grouped by aspect, each with its claims grouped into sides."""
+    """Disputes grouped by aspect, each with its positions (sides) and the claims taking them."""
     base = sources.base
     out: dict[str, Aspect] = {}
     boxes: dict[tuple[str, str], DisputeBox] = {}

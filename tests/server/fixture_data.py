@@ -51,6 +51,7 @@ def trig() -> str:
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
 @prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix gaf: <http://groundedannotationframework.org/gaf#> .
 @prefix nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#> .
 @prefix schema: <http://schema.org/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
@@ -64,16 +65,16 @@ def trig() -> str:
 {t1}{t2}{t3}{t4}{t5}{t6}
 <{s1}> a nif:Sentence . <{s2}> a nif:Sentence .
 <{KHARKIV}> a dkg:Place, dkg:City ; rdfs:label "Kharkiv"@fr, "Kharkiv"@en ;
-    owl:sameAs wd:Q42308 ; prov:wasDerivedFrom <{m_kharkiv}> .
+    owl:sameAs wd:Q42308 ; gaf:denotedBy <{m_kharkiv}> .
 <{BASE}id/actor/ukrainian-officials> a dkg:Actor, dkg:CollectiveSource ;
     rdfs:label "responsables ukrainiens"@fr, "Ukrainian officials"@en ;
-    prov:wasDerivedFrom <{m_officials}> .
+    gaf:denotedBy <{m_officials}> .
 <{BASE}id/actor/russian-defence-ministry> a dkg:Actor, dkg:GovernmentBody ;
     rdfs:label "ministère russe de la défense"@fr, "Russian Ministry of Defence"@en ;
-    owl:sameAs wd:Q1146492 ; prov:wasDerivedFrom <{m_mod}> .
+    owl:sameAs wd:Q1146492 ; gaf:denotedBy <{m_mod}> .
 <{INCIDENT}> a dkg:Incident ; rdfs:label "frappe sur Kharkiv"@fr, "Kharkiv strike"@en ;
     dkg:place <{KHARKIV}> ; dkg:date "2026-01-02"^^xsd:date ;
-    prov:wasDerivedFrom <{m_attack}> .
+    gaf:denotedBy <{m_attack}> .
 <{CLAIM_1}> a dkg:Claim ; rdfs:label "Les responsables : attaque russe"@fr,
     "Officials: a Russian attack"@en ;
     dkg:claimant <{BASE}id/actor/ukrainian-officials> ;
@@ -90,7 +91,19 @@ def trig() -> str:
 <{DISPUTE}> a dkg:Dispute ; rdfs:label "Who struck Kharkiv?"@en, "Qui a frappé Kharkiv ?"@fr ;
     dkg:about <{INCIDENT}> ; dkg:involvesClaim <{CLAIM_1}>, <{CLAIM_2}> ;
     dkg:aspect <{BASE}ontology/dispute-aspect/perpetrator> ;
-    prov:wasGeneratedBy <{BASE}id/rule/deny-vs-assert> .
+    dkg:position <{DISPUTE}/affirms-russian-defence-ministry>, <{DISPUTE}/denies> ;
+    prov:wasGeneratedBy <{BASE}id/rule-run/perpetrator> .
+<{DISPUTE}/affirms-russian-defence-ministry> a dkg:Position ;
+    rdfs:label "Russian Ministry of Defence"@en, "ministère russe de la défense"@fr ;
+    dkg:takenBy <{CLAIM_1}> ; dkg:positionPolarity dkg:positive ;
+    dkg:positionValue <{BASE}id/actor/russian-defence-ministry> ;
+    dkg:contradicts <{DISPUTE}/denies> .
+<{DISPUTE}/denies> a dkg:Position ; rdfs:label "denied"@en, "démenti"@fr ;
+    dkg:takenBy <{CLAIM_2}> ; dkg:positionPolarity dkg:negative ;
+    dkg:contradicts <{DISPUTE}/affirms-russian-defence-ministry> .
+<{BASE}id/rule-run/perpetrator> a dkg:RuleRun ;
+    prov:qualifiedAssociation <{BASE}id/rule-run/perpetrator/association> .
+<{BASE}id/rule-run/perpetrator/association> prov:hadPlan <{BASE}id/rule/deny-vs-assert> .
 <{BASE}id/rule/deny-vs-assert> a dkg:Rule ; rdfs:label "deny vs assert"@en .
 }}
 

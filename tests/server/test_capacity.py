@@ -11,7 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import Server, client_from, start_server, stop_server
+from harness import (
+    Server,
+    busy_workers,
+    client_from,
+    in_process,
+    start_server,
+    stop_server,
+    wait_until,
+)
 
 from server.engine.clients import HEAVY, QUIET, UNKNOWN, ClientLimits, ClientPolicy
 from server.engine.evaluate import Outcome
@@ -95,33 +103,22 @@ def test_a_client_over_its_concurrent_share_gets_429(busy_server: Server) -> Non
     assert len(refused) >= 2 and all(retry and int(retry) >= 1 for retry in refused), statuses
 
 
-def test_the_saved_query_api_counts_against_the_same_client(busy_server: Server) -> None:
-    """A client's saved-query calls share its limits with its /sparql queries: with its share
-    taken by runaways, its next saved-query call is refused 429 too."""
-    address = "127.0.0.41"
-    done = threading.Barrier(ClientPolicy().concurrency + 1)
-
-    def hold() -> None:
-        with client_from(address) as http:
-            http.post(busy_server.url + "/sparql", data={"query": RUNAWAY, "timeout": "3"})
-        done.wait(30)
-
-    threads = [threading.Thread(target=hold) for _ in range(ClientPolicy().concurrency)]
-    for t in threads:
-        t.start()
-    try:
-        with client_from(address) as http:
-            for _ in range(200):  # until the runaways take the client's whole share
-                r = http.get(busy_server.url + "/queries/incidents.json")
-                if r.status_code == 429:
-                    break
-                time.sleep(0.02)
-        assert r.status_code == 429 and r.json()["error"] == "too-many-queries", r.text
-        assert int(r.headers["retry-after"]) >= 1
-    finally:
-        done.wait(30)
-        for t in threads:
-            t.join(30)
+def test_the_saved_query_api_counts_against_the_same_client(fixture_store: Path) -> None:
+    """A client's saved-query calls share its limits with its /sparql queries: with its one
+    query at a time taken by a runaway, its saved-query call is refused 429 too."""
+    with in_process(store=fixture_store, workers=2, queue_wait=30, timeout=20,
+                    client_concurrency=1) as app:
+        runaway = threading.Thread(target=lambda: app.post(
+            "/sparql", data={"query": RUNAWAY, "timeout": "3"}))
+        runaway.start()
+        try:
+            wait_until(lambda: busy_workers(app) >= 1, what="the runaway taking a worker")
+            r = app.get("/queries/incidents.json")
+            assert r.status_code == 429 and r.json()["error"] == "too-many-queries", r.text
+            assert int(r.headers["retry-after"]) >= 1
+        finally:
+            runaway.join(30)
+        assert app.get("/queries/incidents.json").status_code == 200  # its share is back
 
 
 # --- per-client limits in process ---------------------------------------------------------------

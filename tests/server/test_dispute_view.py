@@ -44,23 +44,30 @@ def test_disputes_lists_every_incident_with_its_disputes(seed: Endpoint) -> None
     assert 'href="/disputes/khorly-new-years-eve"' in html
     text = unescape(html)
     assert "Kharkiv blast of 2 January 2026" in text
-    assert "Assertion and denial of the same content" in text
+    assert "Who did it" in text and "What kind of event it was" in text
     assert "Explosion à Kharkiv" in unescape(page(seed, "/disputes?lang=fr"))
 
 
 def test_kharkiv_page_shows_both_sides(seed: Endpoint) -> None:
     html = page(seed, "/disputes/kharkiv-2026-01-02")
     text = unescape(html)
-    assert "Disputed: occurrence" in text and "Disputed: perpetrator" in text
+    # the Ministry denies an attack, not the explosion: a dispute on the event type
+    assert "Disputed: event type" in text and "Disputed: perpetrator" in text
+    assert "Disputed: occurrence" not in text
     by_side = sides(html)
-    assert "Ukrainian officials" in by_side["affirms"]
-    assert MOD in by_side["denies"] and "Telegram" in by_side["denies"]
-    assert "n'ont ni planifié ni lancé d'attaques" in by_side["denies"]
-    assert "Ukrainian officials" not in by_side["denies"]
+    assert "Ukrainian officials" in by_side["attack"]
+    assert MOD in by_side["denied: attack"]
+    denial = by_side["denied: missile strike"]
+    assert MOD in denial and "Telegram" in denial and "n'ont ni planifié ni lancé d'attaques" in denial
+    assert "Ukrainian officials" not in by_side["denied: attack"]
+    # the BBC names no perpetrator: it has no position in the perpetrator dispute
+    assert "BBC" not in by_side["Russia"] + by_side["Armed Forces of Ukraine"]
+    assert MOD in by_side["denied: Armed Forces of the Russian Federation"]
+    assert "Volodymyr Zelenskyy" in by_side["the Russians"]
     # the perpetrator dispute groups claims by the perpetrator each names
     assert "Ukrainian officials" in by_side["Russia"]
     assert MOD in by_side["Armed Forces of Ukraine"]
-    assert "killed: exact 2" in by_side["affirms"]
+    assert "killed: exact 2" in by_side["attack"]
 
 
 def test_khorly_page_shows_verification_status(seed: Endpoint) -> None:
@@ -116,13 +123,15 @@ def test_browser_finds_both_sides_of_kharkiv(seed_process: Server) -> None:
             tab.click("text=Kharkiv blast of 2 January 2026")
             tab.wait_for_selector(".side")
             assert tab.url.endswith("/disputes/kharkiv-2026-01-02")
-            affirms = tab.locator(".side", has=tab.locator("h4", has_text="affirms")).first
-            denies = tab.locator(".side", has=tab.locator("h4", has_text="denies")).first
+            affirms = tab.locator(".side", has=tab.locator("h4", has_text="attack")).first
+            denies = tab.locator(".side", has=tab.locator("h4", has_text="denied: missile strike")).first
             assert "Ukrainian officials" in affirms.inner_text()
             denial = denies.inner_text()
             assert MOD in denial and "n'ont ni planifié" in denial
             assert denies.is_visible() and affirms.is_visible()
-            box_a, box_d = affirms.bounding_box(), denies.bounding_box()
-            assert box_a and box_d and abs(box_a["y"] - box_d["y"]) < 5  # side by side
+            # positions of one dispute stand side by side
+            other = tab.locator(".side", has=tab.locator("h4", has_text="missile strike")).first
+            box_a, box_o = affirms.bounding_box(), other.bounding_box()
+            assert box_a and box_o and abs(box_a["y"] - box_o["y"]) < 5
         finally:
             browser.close()
